@@ -1,0 +1,60 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { AppModule } from './app.module.js';
+import { BodyValidationPipe } from './common/body-validation.pipe.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { parseJsonBody, serializeJson } from './common/json-body.js';
+import { Environment, loadEnvironment } from './config/environment.js';
+import { setUpSwagger } from './swagger.js';
+
+/**
+ * Creates the HTTP app with everything main.ts uses: Fastify, lossless JSON bodies, the global
+ * validation pipe and exception filter, and Swagger. The caller calls listen().
+ */
+export async function createApp(
+  environment: Environment = loadEnvironment(),
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: environment.BODY_LIMIT_BYTES });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(environment),
+    adapter,
+    {
+      logger: loggerLevels(environment),
+    },
+  );
+
+  registerJsonBodies(app, environment.BODY_LIMIT_BYTES);
+  app.useGlobalPipes(new BodyValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter(environment.BODY_LIMIT_BYTES));
+  app.enableShutdownHooks();
+  setUpSwagger(app);
+
+  return app;
+}
+
+/**
+ * Parses JSON bodies without rounding big integers, and accepts an empty body as no body: clients
+ * such as Python requests send `Content-Type: application/json` with nothing after it. A body
+ * sent as a form (curl -d without -H) that starts like JSON is parsed as JSON.
+ */
+function registerJsonBodies(app: NestFastifyApplication, bodyLimit: number): void {
+  app.useBodyParser('application/json', { bodyLimit }, (_request, body, done) => {
+    done(null, parseJsonBody(body.toString('utf8')));
+  });
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit }, (_request, body, done) => {
+    const text = body.toString('utf8');
+    const looksLikeJson = /^\s*[{[]/.test(text);
+    done(null, looksLikeJson ? parseJsonBody(text) : Object.fromEntries(new URLSearchParams(text)));
+  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .setReplySerializer((payload) => serializeJson(payload));
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+function loggerLevels(environment: Environment): (typeof LEVELS)[number][] {
+  return LEVELS.slice(0, LEVELS.indexOf(environment.LOG_LEVEL) + 1);
+}

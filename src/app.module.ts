@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+
+import { ApiKeyGuard } from './common/api-key.guard.js';
+import { CommonModule } from './common/common.module.js';
+import { AppConfigModule } from './config/config.module.js';
+import { Environment } from './config/environment.js';
+import { DatabaseModule } from './database/database.module.js';
+import { KeysModule } from './keys/keys.module.js';
+import { PrimeModule } from './prime/prime.module.js';
+import { QuotaModule } from './quota/quota.module.js';
+import { TimeModule } from './time/time.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(environment: Environment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(environment),
+        CommonModule,
+        DatabaseModule,
+        ScheduleModule.forRoot(),
+        KeysModule,
+        QuotaModule,
+        TimeModule,
+        PrimeModule,
+      ],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+    };
+  }
+}

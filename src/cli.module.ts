@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+
+import { CommonModule } from './common/common.module.js';
+import { AppConfigModule } from './config/config.module.js';
+import { Environment } from './config/environment.js';
+import { DatabaseModule } from './database/database.module.js';
+import {
+  CreateKeyCommand,
+  KeysCommand,
+  ListKeysCommand,
+  RevokeKeyCommand,
+} from './keys/keys.commands.js';
+import { KeysModule } from './keys/keys.module.js';
+
+/** The admin CLI: the same configuration and database as the server, without HTTP. */
+@Module({})
+export class CliModule {
+  static forRoot(environment: Environment): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [AppConfigModule.forRoot(environment), CommonModule, DatabaseModule, KeysModule],
+      providers: [KeysCommand, CreateKeyCommand, ListKeysCommand, RevokeKeyCommand],
+    };
+  }
+}

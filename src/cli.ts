@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+
+import { HttpException } from '@nestjs/common';
+import { CommandFactory } from 'nest-commander';
+
+import { CliModule } from './cli.module.js';
+import { loadEnvironment } from './config/environment.js';
+
+/** Prints a failed command's message to stderr and sets a non-zero exit code. */
+function reportError(error: Error): void {
+  const message = error instanceof HttpException ? error.message : (error.stack ?? String(error));
+  process.stderr.write(`error: ${message}\n`);
+  process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const environment = loadEnvironment();
+  await CommandFactory.run(CliModule.forRoot(environment), {
+    cliName: 'primetime',
+    logger: ['error', 'fatal'],
+    serviceErrorHandler: reportError,
+  });
+}
+
+main().catch((error: unknown) => {
+  reportError(error instanceof Error ? error : new Error(String(error)));
+});

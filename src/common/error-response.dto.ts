@@ -1,0 +1,23 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** The body of every error response. */
+export class ErrorResponseDto {
+  @ApiProperty({ description: 'HTTP status code, repeated from the status line.', example: 400 })
+  statusCode!: number;
+
+  @ApiProperty({ description: 'HTTP reason phrase of the status.', example: 'Bad Request' })
+  error!: string;
+
+  @ApiProperty({
+    description: 'What was wrong and what to do about it.',
+    example:
+      'number must be an integer, sent as a JSON number or a string of decimal digits; got 7.5',
+  })
+  message!: string;
+
+  @ApiPropertyOptional({
+    description: 'The request field at fault, when there is one.',
+    example: 'number',
+  })
+  field?: string;
+}

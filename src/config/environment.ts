@@ -1,0 +1,107 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const DEFAULT_DATABASE_PATH = './data/primetime.sqlite';
+
+export const QUOTA_PERIODS = ['hour', 'day'] as const;
+export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Every environment variable the server and the CLI read, with its default.
+ * README.md has the same table; keep the two in step.
+ */
+export class Environment {
+  @Transform(toInteger)
+  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
+  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
+  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  PORT = 5000;
+
+  @IsString()
+  @MinLength(1, { message: 'HOST must be a host name or IP address, such as 127.0.0.1 or 0.0.0.0' })
+  HOST = '127.0.0.1';
+
+  @IsString()
+  @MinLength(1, { message: 'DATABASE_PATH must be a file path' })
+  DATABASE_PATH = DEFAULT_DATABASE_PATH;
+
+  /** bcrypt cost factor: each step doubles the time to hash and to verify a key. */
+  @Transform(toInteger)
+  @IsInt({ message: 'BCRYPT_COST must be an integer from 10 to 15' })
+  @Min(10, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
+  @Max(15, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
+  BCRYPT_COST = 10;
+
+  /** Requests per QUOTA_PERIOD for keys created without --limit. */
+  @Transform(toInteger)
+  @IsInt({ message: 'QUOTA_LIMIT must be an integer of 0 or more' })
+  @Min(0, { message: 'QUOTA_LIMIT must be an integer of 0 or more' })
+  QUOTA_LIMIT = 5;
+
+  @IsIn(QUOTA_PERIODS, { message: `QUOTA_PERIOD must be one of: ${QUOTA_PERIODS.join(', ')}` })
+  QUOTA_PERIOD: QuotaPeriod = 'day';
+
+  /** Largest accepted /check-prime input, in bits of its absolute value. */
+  @Transform(toInteger)
+  @IsInt({ message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
+  @Min(64, { message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
+  @Max(65536, { message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
+  PRIME_MAX_BITS = 4096;
+
+  /** Largest accepted request body, in bytes. */
+  @Transform(toInteger)
+  @IsInt({ message: 'BODY_LIMIT_BYTES must be an integer from 1024 to 1048576' })
+  @Min(1024, { message: 'BODY_LIMIT_BYTES must be an integer from 1024 to 1048576' })
+  @Max(1048576, { message: 'BODY_LIMIT_BYTES must be an integer from 1024 to 1048576' })
+  BODY_LIMIT_BYTES = 16384;
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevelName = 'log';
+}
+
+/**
+ * Validates the environment once at start-up and returns it with defaults filled in.
+ * Throws an Error that lists every invalid variable, so a bad deployment fails fast.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const known = Object.keys(new Environment());
+  const present = Object.fromEntries(
+    known
+      .filter((name) => raw[name] !== undefined && raw[name] !== '')
+      .map((name) => [name, raw[name]]),
+  );
+  const environment = plainToInstance(Environment, present, { exposeDefaultValues: true });
+  const errors = validateSync(environment, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.flatMap((error) =>
+      Object.values(error.constraints ?? {}).map(
+        (message) => `  ${message} (got "${String(error.value)}")`,
+      ),
+    );
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+
+  return environment;
+}
+
+/**
+ * Reads the configuration from `.env` in the working directory (when present), then the process
+ * environment, then `overrides`, each taking precedence over the one before, and validates it.
+ */
+export function loadEnvironment(
+  overrides: Record<string, string> = {},
+  envFile = '.env',
+): Environment {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+
+  return validateEnvironment({ ...fromFile, ...process.env, ...overrides });
+}

@@ -1,0 +1,171 @@
+import { InvalidArgumentError } from 'commander';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+
+import { QUOTA_PERIODS } from '../config/environment.js';
+import type { QuotaPeriod } from '../config/environment.js';
+import { ApiKeySummaryDto } from './api-key.dto.js';
+import { KeysService } from './keys.service.js';
+
+interface JsonOption {
+  json?: boolean;
+}
+
+interface CreateOptions extends JsonOption {
+  name: string;
+  limit?: number;
+  period?: QuotaPeriod;
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function printJson(value: unknown): void {
+  print(JSON.stringify(value, null, 2));
+}
+
+function describeQuota(key: ApiKeySummaryDto): string {
+  if (key.quotas.length === 0) {
+    return 'unlimited';
+  }
+
+  return key.quotas.map((quota) => `${quota.used}/${quota.limit} per ${quota.period}`).join(', ');
+}
+
+/** Shared `--json` option: commands print one JSON document instead of text. */
+abstract class KeysSubCommand extends CommandRunner {
+  @Option({ flags: '--json', description: 'print JSON instead of text, for scripts' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@SubCommand({ name: 'create', description: 'mint a new key and print it once' })
+export class CreateKeyCommand extends KeysSubCommand {
+  constructor(private readonly keys: KeysService) {
+    super();
+  }
+
+  async run(_parameters: string[], options: CreateOptions): Promise<void> {
+    const created = await this.keys.create(options);
+    if (options.json) {
+      printJson(created);
+      return;
+    }
+
+    print(`Created key "${created.name}" (id ${created.id}), quota ${describeQuota(created)}.`);
+    print('Store the key now: it is not saved anywhere and cannot be shown again.');
+    print('');
+    print(`  ${created.key}`);
+    print('');
+  }
+
+  @Option({
+    flags: '--name <name>',
+    description: 'name of the key, 1 to 100 characters',
+    required: true,
+  })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--limit <requests>',
+    description: 'metered requests allowed per period (default: QUOTA_LIMIT)',
+  })
+  parseLimit(value: string): number {
+    const limit = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(limit)) {
+      throw new InvalidArgumentError('Expected an integer of 0 or more.');
+    }
+
+    return limit;
+  }
+
+  @Option({
+    flags: '--period <period>',
+    description: 'quota window, hour or day, aligned to UTC (default: QUOTA_PERIOD)',
+  })
+  parsePeriod(value: string): QuotaPeriod {
+    if (!(QUOTA_PERIODS as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`Expected one of: ${QUOTA_PERIODS.join(', ')}.`);
+    }
+
+    return value as QuotaPeriod;
+  }
+}
+
+@SubCommand({ name: 'list', description: 'list every key without its secret' })
+export class ListKeysCommand extends KeysSubCommand {
+  constructor(private readonly keys: KeysService) {
+    super();
+  }
+
+  async run(_parameters: string[], options: JsonOption): Promise<void> {
+    const keys = await this.keys.list();
+    if (options.json) {
+      printJson(keys);
+      return;
+    }
+
+    if (keys.length === 0) {
+      print('No keys. Create one with: npm run cli -- keys create --name NAME');
+      return;
+    }
+
+    const rows = keys.map((key) => [
+      key.id,
+      key.name,
+      key.createdAt,
+      key.revokedAt ?? '-',
+      describeQuota(key),
+    ]);
+    printTable(['ID', 'NAME', 'CREATED', 'REVOKED', 'QUOTA'], rows);
+  }
+}
+
+@SubCommand({
+  name: 'revoke',
+  arguments: '<id>',
+  description: 'revoke a key by its id; it stops working at once',
+})
+export class RevokeKeyCommand extends KeysSubCommand {
+  constructor(private readonly keys: KeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: JsonOption): Promise<void> {
+    const revoked = await this.keys.revoke(id);
+    if (options.json) {
+      printJson(revoked);
+      return;
+    }
+
+    print(`Key ${revoked.id} ("${revoked.name}") is revoked since ${revoked.revokedAt}.`);
+  }
+}
+
+@Command({
+  name: 'keys',
+  description: 'manage API keys',
+  subCommands: [CreateKeyCommand, ListKeysCommand, RevokeKeyCommand],
+})
+export class KeysCommand extends CommandRunner {
+  run(): Promise<void> {
+    this.command.help();
+    return Promise.resolve();
+  }
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const format = (row: string[]): string =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
+  print(format(header));
+  rows.forEach((row) => print(format(row)));
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { ApiKey } from './api-key.entity.js';
+import { KeyHasher } from './key-hasher.js';
+import { KeysService } from './keys.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKey])],
+  providers: [KeysService, KeyHasher],
+  exports: [KeysService],
+})
+export class KeysModule {}

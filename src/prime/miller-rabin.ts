@@ -1,0 +1,101 @@
+/**
+ * The smallest strong pseudoprime to all of the first 13 prime bases (2 to 41), the 13th term of
+ * OEIS A014233. Below it, Miller-Rabin with those 13 bases is exact; a unit test checks that the
+ * bound itself passes all 13 bases.
+ */
+export const DETERMINISTIC_BOUND = 3_317_044_064_679_887_385_961_981n;
+
+const WITNESS_BASES = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n];
+
+/** Primes below 1000, for trial division before Miller-Rabin. */
+export const SMALL_PRIMES: readonly bigint[] = sieve(1000).map(BigInt);
+
+export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n;
+  let b = base % modulus;
+  let e = exponent;
+  while (e > 0n) {
+    if (e & 1n) {
+      result = (result * b) % modulus;
+    }
+    b = (b * b) % modulus;
+    e >>= 1n;
+  }
+
+  return result;
+}
+
+/** Returns true when `n` is a strong probable prime to `base` (n odd, n > base). */
+export function isStrongProbablePrime(n: bigint, base: bigint): boolean {
+  let d = n - 1n;
+  let s = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    s++;
+  }
+
+  let x = modPow(base, d, n);
+  if (x === 1n || x === n - 1n) {
+    return true;
+  }
+
+  for (let i = 1; i < s; i++) {
+    x = (x * x) % n;
+    if (x === n - 1n) {
+      return true;
+    }
+  }
+
+  return false;
+}
+
+/**
+ * The verdict for `n` from trial division by the primes below 1000, or null when `n` is
+ * 1,000,000 or more and has no factor below 1000, so trial division cannot decide.
+ */
+export function trialDivision(n: bigint): boolean | null {
+  if (n < 2n) {
+    return false;
+  }
+
+  for (const p of SMALL_PRIMES) {
+    if (n === p) {
+      return true;
+    }
+    if (n % p === 0n) {
+      return false;
+    }
+  }
+
+  return n < 1_000_000n ? true : null;
+}
+
+/** Exact primality for 0 <= n < DETERMINISTIC_BOUND; throws RangeError outside that range. */
+export function isPrimeDeterministic(n: bigint): boolean {
+  if (n < 0n || n >= DETERMINISTIC_BOUND) {
+    throw new RangeError(`n must be in [0, ${DETERMINISTIC_BOUND}), got ${n}`);
+  }
+
+  const verdict = trialDivision(n);
+  if (verdict !== null) {
+    return verdict;
+  }
+
+  return WITNESS_BASES.every((base) => isStrongProbablePrime(n, base));
+}
+
+/** The primes below `limit`, by the sieve of Eratosthenes. */
+export function sieve(limit: number): number[] {
+  const composite = new Uint8Array(limit);
+  const primes: number[] = [];
+  for (let i = 2; i < limit; i++) {
+    if (!composite[i]) {
+      primes.push(i);
+      for (let j = i * i; j < limit; j += i) {
+        composite[j] = 1;
+      }
+    }
+  }
+
+  return primes;
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+
+import { ApiKeyAuth } from '../common/api-key-auth.decorator.js';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { Metered } from '../quota/metered.decorator.js';
+import { BIG_PRIME_EXAMPLE, CheckPrimeDto } from './check-prime.dto.js';
+import { CheckPrimeResponseDto } from './check-prime-response.dto.js';
+import { PrimeService } from './prime.service.js';
+
+@ApiTags('prime')
+@ApiKeyAuth()
+@Controller()
+export class PrimeController {
+  constructor(private readonly prime: PrimeService) {}
+
+  @Post('check-prime')
+  @HttpCode(HttpStatus.OK)
+  @Metered(1)
+  @ApiOperation({
+    summary: 'Test whether an integer is prime',
+    description:
+      'Exact below 3,317,044,064,679,887,385,961,981 (Miller-Rabin with the first 13 primes as bases). Above it, ' +
+      'OpenSSL runs at least 40 Miller-Rabin rounds with random bases, so a composite passes with probability ' +
+      'below 2^-80. Each successful call uses one unit of the key quota; failed calls use none.',
+  })
+  @ApiBody({
+    type: CheckPrimeDto,
+    examples: {
+      bareNumber: { summary: 'Bare JSON number above 2^53', value: { number: BIG_PRIME_EXAMPLE } },
+      digitString: {
+        summary: 'String of decimal digits',
+        value: { number: '172983479832623897492387592384682937659382477' },
+      },
+    },
+  })
+  @ApiOkResponse({
+    description: 'The verdict, with the number echoed exactly as sent.',
+    type: CheckPrimeResponseDto,
+  })
+  @ApiBadRequestResponse({
+    description: 'The body or `number` is missing or not an integer.',
+    type: ErrorResponseDto,
+  })
+  @ApiPayloadTooLargeResponse({
+    description:
+      'The number has more bits than PRIME_MAX_BITS, or the body is over BODY_LIMIT_BYTES.',
+    type: ErrorResponseDto,
+  })
+  check(@Body() body: CheckPrimeDto): Promise<CheckPrimeResponseDto> {
+    return this.prime.check(body.number);
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ApiKeyAuth } from '../common/api-key-auth.decorator.js';
+import { CurrentTimeDto } from './current-time.dto.js';
+import { TimeService } from './time.service.js';
+
+const DESCRIPTION =
+  'Returns the current time of the server. Not metered: it uses no quota. The body is ignored, so an empty ' +
+  'POST with Content-Type: application/json works.';
+
+@ApiTags('time')
+@ApiKeyAuth()
+@Controller('get-current-time')
+export class TimeController {
+  constructor(private readonly time: TimeService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Get the current time', description: DESCRIPTION })
+  @ApiOkResponse({ description: "The server's current time.", type: CurrentTimeDto })
+  currentTimeByPost(): CurrentTimeDto {
+    return this.time.currentTime();
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Get the current time (GET form)', description: DESCRIPTION })
+  @ApiOkResponse({ description: "The server's current time.", type: CurrentTimeDto })
+  currentTime(): CurrentTimeDto {
+    return this.time.currentTime();
+  }
+}

@@ -1,0 +1,110 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/** The compiled entry points; `npm test` builds them first. */
+export const DIST = join(process.cwd(), 'dist', 'src');
+
+/** Runs the admin CLI against a database and returns its output and exit code. */
+export async function runCli(
+  databasePath: string,
+  args: string[],
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      [join(DIST, 'cli.js'), ...args],
+      {
+        env: { ...process.env, DATABASE_PATH: databasePath },
+      },
+    );
+    return { stdout, stderr, exitCode: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, exitCode: failed.code };
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Everything the process wrote to stdout so far. */
+  output(): string;
+  /** Waits up to 10 s for stdout to match `pattern`, and returns the match or null. */
+  waitForOutput(pattern: RegExp): Promise<RegExpMatchArray | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts `node dist/src/main.js` on a free port and waits until it responds to HTTP. */
+export async function startServerProcess(databasePath: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
+    env: {
+      ...process.env,
+      DATABASE_PATH: databasePath,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
+    }
+    try {
+      await fetch(`${baseUrl}/docs-json`);
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`server did not answer within 30 s: ${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  return {
+    child,
+    baseUrl,
+    output: () => stdout,
+    waitForOutput: async (pattern) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+        const match = stdout.match(pattern);
+        if (match) {
+          return match;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return null;
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { jest } from '@jest/globals';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { createApp } from '../../src/app.factory.js';
+import { Clock } from '../../src/common/clock.js';
+import { loadEnvironment } from '../../src/config/environment.js';
+import { CreateKeyOptions, KeysService } from '../../src/keys/keys.service.js';
+
+export interface TestServer {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  databasePath: string;
+  /** Mints a key through the service, as the CLI would, and returns it. */
+  mintKey(options?: Partial<CreateKeyOptions>): Promise<{ id: string; key: string }>;
+  /** Pins the injected clock to `time` until the server is closed. */
+  pinClock(time: Date | string): void;
+  /** Stops the app; the database file stays until `remove()`. */
+  close(): Promise<void>;
+  /** Stops the app and deletes its temporary directory. */
+  remove(): Promise<void>;
+}
+
+export function temporaryDatabasePath(): { directory: string; databasePath: string } {
+  const directory = mkdtempSync(join(tmpdir(), 'primetime-test-'));
+
+  return { directory, databasePath: join(directory, 'primetime.sqlite') };
+}
+
+/**
+ * Starts the real app on 127.0.0.1 and a free port, with its own SQLite file. Pass a
+ * `databasePath` to reopen the database of a server that was closed.
+ */
+export async function startTestServer(
+  options: { databasePath?: string; environment?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const created = options.databasePath ? null : temporaryDatabasePath();
+  const databasePath = options.databasePath ?? created!.databasePath;
+  const environment = loadEnvironment(
+    { LOG_LEVEL: 'fatal', ...options.environment, DATABASE_PATH: databasePath },
+    '/nonexistent/.env',
+  );
+  const app = await createApp(environment);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  let closed = false;
+
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      await app.close();
+    }
+  };
+
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    databasePath,
+    mintKey: async (keyOptions = {}) =>
+      app.get(KeysService).create({ name: 'test', ...keyOptions }),
+    pinClock: (time) => {
+      const pinned = new Date(time);
+      jest.spyOn(app.get(Clock), 'now').mockImplementation(() => new Date(pinned));
+    },
+    close,
+    remove: async () => {
+      await close();
+      if (created) {
+        rmSync(created.directory, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Sends a request and returns the status, headers and parsed JSON body (or the raw text). */
+export async function request(
+  baseUrl: string,
+  path: string,
+  init: {
+    method?: string;
+    key?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    json?: unknown;
+  } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.key !== undefined) {
+    headers.authorization = init.key;
+  }
+
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(init.json);
+  }
+
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: init.method ?? 'POST',
+    headers,
+    body,
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** POSTs a raw JSON text to /check-prime, so big integers are sent as bare numbers. */
+export function checkPrime(server: Pick<TestServer, 'baseUrl'>, key: string, rawJson: string) {
+  return request(server.baseUrl, '/check-prime', {
+    key,
+    headers: { 'content-type': 'application/json' },
+    body: rawJson,
+  });
+}
