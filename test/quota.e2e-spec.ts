@@ -28,7 +28,7 @@ describe('quota', () => {
     const sixth = await checkPrime(server, key, '{"number": 7}');
 
     expect(sixth.status).toBe(429);
-    expect(sixth.body).toMatchObject(QUOTA_EXCEEDED);
+    expect(sixth.body).toEqual(QUOTA_EXCEEDED);
     expect(sixth.headers.get('retry-after')).toBe(String(3 * 3600));
   });
 
@@ -41,7 +41,7 @@ describe('quota', () => {
 
     expect(denied.status).toBe(429);
     expect(denied.headers.get('retry-after')).toBe('2');
-    expect(denied.body.window).toBe('hour');
+    expect(denied.body).toEqual(QUOTA_EXCEEDED);
   });
 
   it('charges nothing for requests that fail validation', async () => {

@@ -32,7 +32,7 @@ export class QuotaInterceptor implements NestInterceptor {
 
     const precheck = await this.quota.check(key.id, cost);
     if (!precheck.allowed) {
-      throw new QuotaExceededException(precheck.period, precheck.retryAfterSeconds);
+      throw new QuotaExceededException(precheck.retryAfterSeconds);
     }
 
     return next.handle().pipe(
@@ -40,7 +40,7 @@ export class QuotaInterceptor implements NestInterceptor {
         from(
           this.quota.consume(key.id, cost).then((decision) => {
             if (!decision.allowed) {
-              throw new QuotaExceededException(decision.period, decision.retryAfterSeconds);
+              throw new QuotaExceededException(decision.retryAfterSeconds);
             }
 
             return result;

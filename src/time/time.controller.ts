@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
 
 import { ApiKeyAuth } from '../common/api-key-auth.decorator.js';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { CurrentTimeDto } from './current-time.dto.js';
 import { TimeService } from './time.service.js';
 
@@ -11,6 +12,10 @@ const DESCRIPTION =
 
 @ApiTags('time')
 @ApiKeyAuth()
+@ApiPayloadTooLargeResponse({
+  description: 'The body is over BODY_LIMIT_BYTES.',
+  type: ErrorResponseDto,
+})
 @Controller('get-current-time')
 export class TimeController {
   constructor(private readonly time: TimeService) {}
