@@ -1,3 +1,6 @@
+import { DataSource } from 'typeorm';
+
+import { ApiKey } from '../src/keys/api-key.entity.js';
 import { KeysService } from '../src/keys/keys.service.js';
 import { request, startTestServer, TestServer } from './support/test-server.js';
 
@@ -119,5 +122,31 @@ describe('API key guard', () => {
 
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+});
+
+describe('stored key hashes', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(async () => {
+    await server.remove();
+  });
+
+  it.each([
+    ['truncated', (hash: string) => hash.slice(0, -1)],
+    ['with trailing bytes', (hash: string) => `${hash}x`],
+  ])('never verify when the hash is %s', async (_label, corrupt) => {
+    const { key, id } = await server.mintKey();
+    const keys = server.app.get(DataSource).getRepository(ApiKey);
+    const { keyHash } = await keys.findOneByOrFail({ id });
+    await keys.update({ id }, { keyHash: corrupt(keyHash) });
+
+    const response = await request(server.baseUrl, '/get-current-time', { key });
+
+    expect(response.status).toBe(401);
   });
 });

@@ -41,6 +41,20 @@ export class Environment {
   @Max(15, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
   BCRYPT_COST = 10;
 
+  /** How long a successful key verification is remembered, in seconds; 0 turns the cache off. */
+  @Transform(toInteger)
+  @IsInt({ message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
+  @Min(0, { message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
+  @Max(86400, { message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
+  KEY_CACHE_TTL_SECONDS = 60;
+
+  /** Maximum number of remembered key verifications; the least recently used are dropped first. */
+  @Transform(toInteger)
+  @IsInt({ message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })
+  @Min(1, { message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })
+  @Max(10_000_000, { message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })
+  KEY_CACHE_MAX_ENTRIES = 10_000;
+
   /** Requests per QUOTA_PERIOD for keys created without --limit. */
   @Transform(toInteger)
   @IsInt({ message: 'QUOTA_LIMIT must be an integer of 0 or more' })

@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   Injectable,
+  Logger,
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -13,7 +14,8 @@ import { StoredWindow, usedInCurrentWindow, windowEnd } from '../quota/quota-win
 import { generateApiKey, parseApiKey } from './api-key-format.js';
 import { ApiKey } from './api-key.entity.js';
 import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
-import { KeyHasher } from './key-hasher.js';
+import { isBcryptHash, KeyHasher } from './key-hasher.js';
+import { VerificationCache } from './verification-cache.js';
 
 export interface CreateKeyOptions {
   name: string;
@@ -32,9 +34,12 @@ export const DEFAULT_KEY_NAME = 'default';
 
 @Injectable()
 export class KeysService {
+  private readonly logger = new Logger(KeysService.name);
+
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     private readonly hasher: KeyHasher,
+    private readonly verificationCache: VerificationCache,
     private readonly clock: Clock,
     private readonly environment: Environment,
   ) {}
@@ -102,7 +107,7 @@ export class KeysService {
 
   /**
    * Checks a presented key: one primary-key lookup by the key id, then one asynchronous bcrypt
-   * compare. Throws UnauthorizedException with the same message for a malformed key, an unknown
+   * compare, which the verification cache skips for a key that matched the same hash before. Throws UnauthorizedException with the same message for a malformed key, an unknown
    * id and a wrong secret, so the response does not tell whether an id exists. Only a key whose
    * secret matches learns that it was revoked.
    */
@@ -116,7 +121,18 @@ export class KeysService {
       where: { id: parts.id },
       select: { id: true, name: true, keyHash: true, revokedAt: true },
     });
-    if (!row || !(await this.hasher.compare(presented, row.keyHash))) {
+    if (!row) {
+      throw new UnauthorizedException(INVALID_KEY_MESSAGE);
+    }
+
+    if (!isBcryptHash(row.keyHash)) {
+      this.logger.error(
+        `The stored hash of key ${row.id} is not a well-formed bcrypt hash, so the key cannot be verified`,
+      );
+      throw new UnauthorizedException(INVALID_KEY_MESSAGE);
+    }
+
+    if (!(await this.verificationCache.compare(presented, row.keyHash))) {
       throw new UnauthorizedException(INVALID_KEY_MESSAGE);
     }
 
