@@ -28,7 +28,7 @@ export async function createApp(
   app.useGlobalPipes(new BodyValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(environment.BODY_LIMIT_BYTES));
   app.enableShutdownHooks();
-  setUpSwagger(app);
+  setUpSwagger(app, environment);
 
   return app;
 }

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 
-import { HttpException } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 
 import { CliModule } from './cli.module.js';
@@ -8,8 +7,7 @@ import { loadEnvironment } from './config/environment.js';
 
 /** Prints a failed command's message to stderr and sets a non-zero exit code. */
 function reportError(error: Error): void {
-  const message = error instanceof HttpException ? error.message : (error.stack ?? String(error));
-  process.stderr.write(`error: ${message}\n`);
+  process.stderr.write(`error: ${error.message}\n`);
   process.exitCode = 1;
 }
 

@@ -96,6 +96,7 @@ describe('admin CLI', () => {
     [['keys', 'create', '--name', 'x', '--period', 'week'], /--period.*Expected one of: hour, day/],
     [['keys', 'create', '--name', ' '], /name must be 1 to 100 characters/],
     [['keys', 'revoke'], /missing required argument 'id'/],
+    [['keys', 'frobnicate'], /unknown command "keys frobnicate"/],
   ])('fails with a message on stderr for %j', async (args, message) => {
     const result = await runCli(databasePath, args);
 

@@ -1,3 +1,5 @@
+import { LARGE_PRIMES } from '../bench/large-primes.js';
+import { isStrongProbablePrime } from '../src/prime/miller-rabin.js';
 import { checkPrime, request, startTestServer, TestServer } from './support/test-server.js';
 
 describe('POST /check-prime', () => {
@@ -36,21 +38,23 @@ describe('POST /check-prime', () => {
       const response = await checkPrime(server, key, `{"number": ${digits}}`);
 
       expect(response.status).toBe(200);
-      expect(response.text).toBe(`{"number":${digits},"isPrime":${expected}}`);
+      expect(response.text.startsWith(`{"number":${digits},"isPrime":${expected},`)).toBe(true);
     });
 
     it.each(cases)('returns isPrime for "%s" as a string', async (digits, expected) => {
       const response = await checkPrime(server, key, `{"number": "${digits}"}`);
 
       expect(response.status).toBe(200);
-      expect(response.text).toBe(`{"number":"${digits}","isPrime":${expected}}`);
+      expect(response.text.startsWith(`{"number":"${digits}","isPrime":${expected},`)).toBe(true);
     });
   });
 
   it('echoes a big bare number with every digit', async () => {
     const response = await checkPrime(server, key, '{"number": 9007199254740997}');
 
-    expect(response.text).toBe('{"number":9007199254740997,"isPrime":true}');
+    expect(response.text).toBe(
+      '{"number":9007199254740997,"isPrime":true,"result":"prime","method":"miller_rabin_fixed_bases","bits":54,"digits":16}',
+    );
   });
 
   it('accepts a form-encoded number', async () => {
@@ -61,7 +65,7 @@ describe('POST /check-prime', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ number: '13', isPrime: true });
+    expect(response.body).toMatchObject({ number: '13', isPrime: true });
   });
 
   it('parses JSON sent with the form content type by curl -d', async () => {
@@ -71,7 +75,66 @@ describe('POST /check-prime', () => {
       body: '{"number": 9007199254740997}',
     });
 
-    expect(response.text).toBe('{"number":9007199254740997,"isPrime":true}');
+    expect(response.text.startsWith('{"number":9007199254740997,"isPrime":true,')).toBe(true);
+  });
+
+  describe('verdict details', () => {
+    it.each([
+      ['0', { isPrime: false, result: 'neither', method: 'definition', bits: 0, digits: 1 }],
+      ['-7', { isPrime: false, result: 'neither', method: 'definition', bits: 3, digits: 1 }],
+      ['97', { isPrime: true, result: 'prime', method: 'trial_division', bits: 7, digits: 2 }],
+      [
+        '561',
+        { result: 'composite', method: 'trial_division', witness: { type: 'factor', value: '3' } },
+      ],
+      [
+        '3825123056546413051',
+        {
+          result: 'composite',
+          method: 'miller_rabin_fixed_bases',
+          witness: { type: 'miller_rabin_base', value: '37' },
+        },
+      ],
+      [
+        '170141183460469231731687303715884105727',
+        { result: 'probable_prime', method: 'baillie_psw_random_miller_rabin', bits: 127 },
+      ],
+    ])('describes %s', async (digits, expected) => {
+      const response = await checkPrime(server, key, `{"number": ${digits}}`);
+
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject(expected);
+    });
+
+    it('omits the witness for a prime', async () => {
+      const response = await checkPrime(server, key, '{"number": 2147483647}');
+
+      expect(response.body).not.toHaveProperty('witness');
+    });
+
+    it('answers a 4096-bit prime from a worker thread', async () => {
+      const response = await checkPrime(server, key, `{"number": "${LARGE_PRIMES[4096]}"}`);
+
+      expect(response.body).toMatchObject({
+        isPrime: true,
+        result: 'probable_prime',
+        bits: 4096,
+        digits: 1233,
+      });
+    });
+
+    it('gives a composite 2^1009-1 a checkable witness', async () => {
+      const n = 2n ** 1009n - 1n;
+      const response = await checkPrime(server, key, `{"number": "${n}"}`);
+      const base = BigInt(response.body.witness.value);
+
+      expect(response.body).toMatchObject({
+        isPrime: false,
+        result: 'composite',
+        witness: { type: 'miller_rabin_base' },
+      });
+      expect(isStrongProbablePrime(n, base)).toBe(false);
+    });
   });
 
   describe('bad input', () => {
@@ -111,6 +174,25 @@ describe('POST /check-prime', () => {
       expect(response.body.message).toMatch(/number|body|extra/);
     });
 
+    it('names the allowed field when an unknown one is sent', async () => {
+      const response = await checkPrime(server, key, '{"num": 7}');
+
+      expect(response.body.message).toBe(
+        'num is not a field of this request. Send only the field number, for example {"number": 7}.',
+      );
+    });
+
+    it('asks for the JSON content type when JSON is sent as text/plain', async () => {
+      const response = await request(server.baseUrl, '/check-prime', {
+        key,
+        headers: { 'content-type': 'text/plain' },
+        body: '{"number": 7}',
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toContain('Content-Type: application/json');
+    });
+
     it('names the offending value in the message', async () => {
       const response = await checkPrime(server, key, '{"number": 7.5}');
 
@@ -122,7 +204,7 @@ describe('POST /check-prime', () => {
 
       expect(response.status).toBe(413);
       expect(response.body).toMatchObject({ statusCode: 413, field: 'number' });
-      expect(response.body.message).toContain('4096 bits');
+      expect(response.body.message).toContain('below 2^4096');
     });
 
     it('accepts a number at the bit limit', async () => {

@@ -21,6 +21,7 @@ export class BodyValidationPipe extends ValidationPipe {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
+      validationError: { target: true, value: true },
       transform: true,
       exceptionFactory: (errors) => toApiException(errors),
     });
@@ -38,6 +39,14 @@ export class BodyValidationPipe extends ValidationPipe {
         throw new ApiException(
           HttpStatus.BAD_REQUEST,
           `Request body is not valid JSON (${value.reason}). Send a JSON object with ${describeFields(metatype)}.`,
+          { field: 'body' },
+        );
+      }
+
+      if (typeof value === 'string') {
+        throw new ApiException(
+          HttpStatus.BAD_REQUEST,
+          `Request body must be JSON sent with "Content-Type: application/json": an object with ${describeFields(metatype)}.`,
           { field: 'body' },
         );
       }
@@ -82,7 +91,11 @@ function describeFields(metatype: abstract new (...args: never[]) => unknown): s
 
 function toApiException(errors: ValidationError[]): ApiException {
   const first = errors[0];
-  const message = first ? Object.values(first.constraints ?? {})[0] : undefined;
+  let message = first ? Object.values(first.constraints ?? {})[0] : undefined;
+  if (first?.constraints?.whitelistValidation && first.target) {
+    const metatype = first.target.constructor as abstract new (...args: never[]) => unknown;
+    message = `${first.property} is not a field of this request. Send only ${describeFields(metatype)}.`;
+  }
 
   return new ApiException(HttpStatus.BAD_REQUEST, message ?? 'Invalid request.', {
     field: first?.property,

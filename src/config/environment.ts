@@ -9,6 +9,9 @@ export const DEFAULT_DATABASE_PATH = './data/primetime.sqlite';
 export const QUOTA_PERIODS = ['hour', 'day'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
 
+export const PRIME_ENGINES = ['gmp', 'openssl'] as const;
+export type PrimeEngine = (typeof PRIME_ENGINES)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
@@ -70,6 +73,24 @@ export class Environment {
   @Min(64, { message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
   @Max(65536, { message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
   PRIME_MAX_BITS = 4096;
+
+  /** Time limit of one primality test on a worker thread, queue wait included, in milliseconds. */
+  @Transform(toInteger)
+  @IsInt({ message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
+  @Min(100, { message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
+  @Max(600_000, { message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
+  PRIME_TIMEOUT_MS = 10_000;
+
+  /** Worker threads for primality tests of inputs above PRIME_MAIN_THREAD_MAX_BITS; 0 means one per CPU core. */
+  @Transform(toInteger)
+  @IsInt({ message: 'PRIME_WORKERS must be an integer from 0 to 256' })
+  @Min(0, { message: 'PRIME_WORKERS must be an integer from 0 to 256' })
+  @Max(256, { message: 'PRIME_WORKERS must be an integer from 0 to 256' })
+  PRIME_WORKERS = 0;
+
+  /** Engine for inputs above the exact range: GMP (the default), or OpenSSL for comparison. */
+  @IsIn(PRIME_ENGINES, { message: `PRIME_ENGINE must be one of: ${PRIME_ENGINES.join(', ')}` })
+  PRIME_ENGINE: PrimeEngine = 'gmp';
 
   /** Largest accepted request body, in bytes. */
   @Transform(toInteger)

@@ -151,7 +151,13 @@ export class RevokeKeyCommand extends KeysSubCommand {
   subCommands: [CreateKeyCommand, ListKeysCommand, RevokeKeyCommand],
 })
 export class KeysCommand extends CommandRunner {
-  run(): Promise<void> {
+  run([unknown]: string[]): Promise<void> {
+    if (unknown !== undefined) {
+      return Promise.reject(
+        new Error(`unknown command "keys ${unknown}". Run "keys --help" to see the commands.`),
+      );
+    }
+
     this.command.help();
     return Promise.resolve();
   }

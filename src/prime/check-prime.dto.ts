@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationArguments } from 'class-validator';
-import { isLosslessNumber, LosslessNumber } from 'lossless-json';
+import { isLosslessNumber } from 'lossless-json';
 
 /** An integer from the request, as decimal text, with the JSON form it arrived in. */
 export class IntegerInput {
@@ -14,10 +14,11 @@ export class IntegerInput {
 const INTEGER_TEXT = /^-?[0-9]+$/;
 
 /**
- * 9007199254740997 (2^53 + 5, a prime) for the OpenAPI examples. As a JS number literal it would
- * round to ...996; the lossless serializer writes this one with every digit.
+ * Example values for the OpenAPI document. A bare number example stays below 2^53 because
+ * Swagger UI parses examples with JSON.parse, which would round a larger one.
  */
-export const BIG_PRIME_EXAMPLE = new LosslessNumber('9007199254740997');
+export const SAFE_PRIME_EXAMPLE = 2147483647;
+export const BIG_PRIME_EXAMPLE = '170141183460469231731687303715884105727';
 
 /** Turns a JSON number or digit string into an IntegerInput; leaves any other value for the validator to report. */
 function toIntegerInput(value: unknown): unknown {
@@ -67,17 +68,16 @@ export class CheckPrimeDto {
   @ApiProperty({
     description:
       'The integer to test. Send any size as a bare JSON number (it is parsed without rounding) or as a string of ' +
-      'decimal digits, optionally with a leading minus sign. Numbers below 2 are not prime. The absolute value ' +
-      'may have at most PRIME_MAX_BITS bits (default 4096, about 1234 decimal digits).',
+      'decimal digits, optionally with a leading minus sign. Numbers below 2 are neither prime nor composite.',
     oneOf: [
-      { type: 'integer', example: BIG_PRIME_EXAMPLE },
+      { type: 'integer', example: SAFE_PRIME_EXAMPLE },
       {
         type: 'string',
         pattern: '^-?[0-9]+$',
-        example: '172983479832623897492387592384682937659382477',
+        example: BIG_PRIME_EXAMPLE,
       },
     ],
-    example: BIG_PRIME_EXAMPLE,
+    example: SAFE_PRIME_EXAMPLE,
   })
   @Transform(({ obj }: { obj: Record<string, unknown> }) => toIntegerInput(obj.number))
   @ValidateBy({

@@ -1,3 +1,5 @@
+import type { PrimalityVerdict } from './primality.js';
+
 /**
  * The smallest strong pseudoprime to all of the first 13 prime bases (2 to 41), the 13th term of
  * OEIS A014233. Below it, Miller-Rabin with those 13 bases is exact; a unit test checks that the
@@ -5,7 +7,22 @@
  */
 export const DETERMINISTIC_BOUND = 3_317_044_064_679_887_385_961_981n;
 
-const WITNESS_BASES = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n];
+/** The first 13 primes, the Miller-Rabin bases that are exact below DETERMINISTIC_BOUND. */
+export const FIXED_BASES: readonly bigint[] = [
+  2n,
+  3n,
+  5n,
+  7n,
+  11n,
+  13n,
+  17n,
+  19n,
+  23n,
+  29n,
+  31n,
+  37n,
+  41n,
+];
 
 /** Primes below 1000, for trial division before Miller-Rabin. */
 export const SMALL_PRIMES: readonly bigint[] = sieve(1000).map(BigInt);
@@ -81,7 +98,57 @@ export function isPrimeDeterministic(n: bigint): boolean {
     return verdict;
   }
 
-  return WITNESS_BASES.every((base) => isStrongProbablePrime(n, base));
+  return FIXED_BASES.every((base) => isStrongProbablePrime(n, base));
+}
+
+/**
+ * Returns the smallest prime factor of `n` below 1000, or null when there is none. The factor is
+ * always smaller than `n`: the search stops once p * p > n, which also decides every n below
+ * 1,000,000.
+ */
+export function smallFactor(n: bigint): bigint | null {
+  for (const p of SMALL_PRIMES) {
+    if (p * p > n) {
+      return null;
+    }
+    if (n % p === 0n) {
+      return p;
+    }
+  }
+
+  return null;
+}
+
+/**
+ * Decides 2 <= n < DETERMINISTIC_BOUND exactly, with a witness for a composite: trial division
+ * by the primes below 1000, then Miller-Rabin with the first 13 primes as bases.
+ */
+export function testBelowBound(n: bigint): PrimalityVerdict {
+  if (n < 2n || n >= DETERMINISTIC_BOUND) {
+    throw new RangeError(`n must be in [2, ${DETERMINISTIC_BOUND}), got ${n}`);
+  }
+
+  const factor = smallFactor(n);
+  if (factor !== null) {
+    return {
+      result: 'composite',
+      method: 'trial_division',
+      witness: { type: 'factor', value: factor.toString() },
+    };
+  }
+
+  if (n < 1_000_000n) {
+    return { result: 'prime', method: 'trial_division' };
+  }
+
+  const witness = FIXED_BASES.find((base) => !isStrongProbablePrime(n, base));
+  return witness === undefined
+    ? { result: 'prime', method: 'miller_rabin_fixed_bases' }
+    : {
+        result: 'composite',
+        method: 'miller_rabin_fixed_bases',
+        witness: { type: 'miller_rabin_base', value: witness.toString() },
+      };
 }
 
 /** The primes below `limit`, by the sieve of Eratosthenes. */

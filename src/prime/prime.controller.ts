@@ -11,7 +11,7 @@ import {
 import { ApiKeyAuth } from '../common/api-key-auth.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { Metered } from '../quota/metered.decorator.js';
-import { BIG_PRIME_EXAMPLE, CheckPrimeDto } from './check-prime.dto.js';
+import { BIG_PRIME_EXAMPLE, CheckPrimeDto, SAFE_PRIME_EXAMPLE } from './check-prime.dto.js';
 import { CheckPrimeResponseDto } from './check-prime-response.dto.js';
 import { PrimeService } from './prime.service.js';
 
@@ -34,15 +34,21 @@ export class PrimeController {
   @ApiBody({
     type: CheckPrimeDto,
     examples: {
-      bareNumber: { summary: 'Bare JSON number above 2^53', value: { number: BIG_PRIME_EXAMPLE } },
+      bareNumber: { summary: 'Bare JSON number', value: { number: SAFE_PRIME_EXAMPLE } },
       digitString: {
-        summary: 'String of decimal digits',
+        summary: 'String of decimal digits (2^127-1)',
+        value: { number: BIG_PRIME_EXAMPLE },
+      },
+      composite: {
+        summary: 'A composite',
         value: { number: '172983479832623897492387592384682937659382477' },
       },
     },
   })
   @ApiOkResponse({
-    description: 'The verdict, with the number echoed exactly as sent.',
+    description:
+      'The verdict, with the number echoed exactly as sent. A bare number above 2^53 comes back as a bare number with ' +
+      'every digit; a client that parses JSON into doubles should send and read it as a string.',
     type: CheckPrimeResponseDto,
   })
   @ApiBadRequestResponse({

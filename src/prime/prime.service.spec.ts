@@ -1,32 +1,43 @@
-import { isPrime } from './prime.service.js';
+import { Environment } from '../config/environment.js';
+import { PrimeService } from './prime.service.js';
 
-describe('isPrime', () => {
-  it.each([61, 89, 107, 127, 521, 607, 1279])(
-    'finds the Mersenne number 2^%i-1 prime',
-    async (p) => {
-      await expect(isPrime(2n ** BigInt(p) - 1n)).resolves.toBe(true);
-    },
-  );
+describe(PrimeService.name, () => {
+  let sut: PrimeService;
 
-  it.each([67, 257, 1009])('finds the Mersenne number 2^%i-1 composite', async (p) => {
-    await expect(isPrime(2n ** BigInt(p) - 1n)).resolves.toBe(false);
+  beforeAll(async () => {
+    sut = new PrimeService(Object.assign(new Environment(), { PRIME_WORKERS: 1 }));
+    await sut.onModuleInit();
   });
 
-  it('finds the square of a large prime composite', async () => {
-    const p = 2n ** 127n - 1n;
-
-    await expect(isPrime(p * p)).resolves.toBe(false);
+  afterAll(async () => {
+    await sut.onModuleDestroy();
   });
 
-  it('finds the product of two large primes composite', async () => {
-    await expect(isPrime((2n ** 89n - 1n) * (2n ** 107n - 1n))).resolves.toBe(false);
-  });
+  describe('classify', () => {
+    it.each([61, 89, 107, 127, 521, 607, 1279])(
+      'finds the Mersenne number 2^%i-1 probably prime',
+      async (p) => {
+        await expect(sut.classify(2n ** BigInt(p) - 1n)).resolves.toMatchObject({
+          result: p < 82 ? 'prime' : 'probable_prime',
+        });
+      },
+    );
 
-  it('finds 3317044064679887385961981 composite although it passes the 13 fixed bases', async () => {
-    await expect(isPrime(3_317_044_064_679_887_385_961_981n)).resolves.toBe(false);
-  });
+    it.each([67, 257, 1009])('finds the Mersenne number 2^%i-1 composite', async (p) => {
+      await expect(sut.classify(2n ** BigInt(p) - 1n)).resolves.toMatchObject({
+        result: 'composite',
+      });
+    });
 
-  it.each([-7n, -2n, 0n, 1n])('finds %s not prime', async (n) => {
-    await expect(isPrime(n)).resolves.toBe(false);
+    it('finds 3317044064679887385961981 composite although it passes the 13 fixed bases', async () => {
+      await expect(sut.classify(3_317_044_064_679_887_385_961_981n)).resolves.toMatchObject({
+        result: 'composite',
+        method: 'baillie_psw_random_miller_rabin',
+      });
+    });
+
+    it.each([-7n, -2n, 0n, 1n])('finds %s neither prime nor composite', async (n) => {
+      await expect(sut.classify(n)).resolves.toEqual({ result: 'neither', method: 'definition' });
+    });
   });
 });
