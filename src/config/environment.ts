@@ -81,7 +81,7 @@ export class Environment {
   @Max(600_000, { message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
   PRIME_TIMEOUT_MS = 10_000;
 
-  /** Worker threads for primality tests of inputs above PRIME_MAIN_THREAD_MAX_BITS; 0 means one per CPU core. */
+  /** Worker threads for primality tests of inputs above 512 bits; 0 means one per CPU core. */
   @Transform(toInteger)
   @IsInt({ message: 'PRIME_WORKERS must be an integer from 0 to 256' })
   @Min(0, { message: 'PRIME_WORKERS must be an integer from 0 to 256' })

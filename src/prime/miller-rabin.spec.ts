@@ -1,18 +1,18 @@
 import {
   DETERMINISTIC_BOUND,
-  isPrimeDeterministic,
   isStrongProbablePrime,
   modPow,
   sieve,
-  trialDivision,
+  testBelowBound,
+  trialDivisionVerdict,
 } from './miller-rabin.js';
 
-describe('isPrimeDeterministic', () => {
+describe('testBelowBound', () => {
   it('agrees with a sieve on every integer below 100,000', () => {
     const primes = new Set(sieve(100_000));
     const wrong: number[] = [];
-    for (let n = 0; n < 100_000; n++) {
-      if (isPrimeDeterministic(BigInt(n)) !== primes.has(n)) {
+    for (let n = 2; n < 100_000; n++) {
+      if ((testBelowBound(BigInt(n)).result === 'prime') !== primes.has(n)) {
         wrong.push(n);
       }
     }
@@ -31,7 +31,7 @@ describe('isPrimeDeterministic', () => {
     ['41041', 'Carmichael number'],
     ['1000000016000000063', 'product of two primes near 10^9'],
   ])('finds %s composite (%s)', (n) => {
-    expect(isPrimeDeterministic(BigInt(n))).toBe(false);
+    expect(testBelowBound(BigInt(n)).result).toBe('composite');
   });
 
   it.each([
@@ -40,11 +40,11 @@ describe('isPrimeDeterministic', () => {
     '100000000000000000039',
     '18446744073709551557',
   ])('finds %s prime', (n) => {
-    expect(isPrimeDeterministic(BigInt(n))).toBe(true);
+    expect(testBelowBound(BigInt(n)).result).toBe('prime');
   });
 
   it('rejects input at or above the bound', () => {
-    expect(() => isPrimeDeterministic(DETERMINISTIC_BOUND)).toThrow(RangeError);
+    expect(() => testBelowBound(DETERMINISTIC_BOUND)).toThrow(RangeError);
   });
 });
 
@@ -53,7 +53,7 @@ describe('DETERMINISTIC_BOUND', () => {
     const bases = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n];
 
     expect(bases.every((base) => isStrongProbablePrime(DETERMINISTIC_BOUND, base))).toBe(true);
-    expect(trialDivision(DETERMINISTIC_BOUND)).toBeNull();
+    expect(trialDivisionVerdict(DETERMINISTIC_BOUND)).toBeNull();
   });
 });
 

@@ -67,52 +67,21 @@ export function isStrongProbablePrime(n: bigint, base: bigint): boolean {
 }
 
 /**
- * The verdict for `n` from trial division by the primes below 1000, or null when `n` is
- * 1,000,000 or more and has no factor below 1000, so trial division cannot decide.
+ * Returns the verdict of trial division by the primes below 1000 for n >= 2: composite with the
+ * smallest factor as witness, prime when no prime up to the square root divides n (which decides
+ * every n below 1,000,000), or null when trial division cannot decide.
  */
-export function trialDivision(n: bigint): boolean | null {
-  if (n < 2n) {
-    return false;
-  }
-
-  for (const p of SMALL_PRIMES) {
-    if (n === p) {
-      return true;
-    }
-    if (n % p === 0n) {
-      return false;
-    }
-  }
-
-  return n < 1_000_000n ? true : null;
-}
-
-/** Exact primality for 0 <= n < DETERMINISTIC_BOUND; throws RangeError outside that range. */
-export function isPrimeDeterministic(n: bigint): boolean {
-  if (n < 0n || n >= DETERMINISTIC_BOUND) {
-    throw new RangeError(`n must be in [0, ${DETERMINISTIC_BOUND}), got ${n}`);
-  }
-
-  const verdict = trialDivision(n);
-  if (verdict !== null) {
-    return verdict;
-  }
-
-  return FIXED_BASES.every((base) => isStrongProbablePrime(n, base));
-}
-
-/**
- * Returns the smallest prime factor of `n` below 1000, or null when there is none. The factor is
- * always smaller than `n`: the search stops once p * p > n, which also decides every n below
- * 1,000,000.
- */
-export function smallFactor(n: bigint): bigint | null {
+export function trialDivisionVerdict(n: bigint): PrimalityVerdict | null {
   for (const p of SMALL_PRIMES) {
     if (p * p > n) {
-      return null;
+      return { result: 'prime', method: 'trial_division' };
     }
     if (n % p === 0n) {
-      return p;
+      return {
+        result: 'composite',
+        method: 'trial_division',
+        witness: { type: 'factor', value: p.toString() },
+      };
     }
   }
 
@@ -128,27 +97,21 @@ export function testBelowBound(n: bigint): PrimalityVerdict {
     throw new RangeError(`n must be in [2, ${DETERMINISTIC_BOUND}), got ${n}`);
   }
 
-  const factor = smallFactor(n);
-  if (factor !== null) {
-    return {
-      result: 'composite',
-      method: 'trial_division',
-      witness: { type: 'factor', value: factor.toString() },
-    };
-  }
-
-  if (n < 1_000_000n) {
-    return { result: 'prime', method: 'trial_division' };
+  const verdict = trialDivisionVerdict(n);
+  if (verdict) {
+    return verdict;
   }
 
   const witness = FIXED_BASES.find((base) => !isStrongProbablePrime(n, base));
-  return witness === undefined
-    ? { result: 'prime', method: 'miller_rabin_fixed_bases' }
-    : {
-        result: 'composite',
-        method: 'miller_rabin_fixed_bases',
-        witness: { type: 'miller_rabin_base', value: witness.toString() },
-      };
+  if (witness === undefined) {
+    return { result: 'prime', method: 'miller_rabin_fixed_bases' };
+  }
+
+  return {
+    result: 'composite',
+    method: 'miller_rabin_fixed_bases',
+    witness: { type: 'miller_rabin_base', value: witness.toString() },
+  };
 }
 
 /** The primes below `limit`, by the sieve of Eratosthenes. */

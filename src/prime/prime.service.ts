@@ -14,7 +14,7 @@ import { Environment } from '../config/environment.js';
 import { IntegerInput } from './check-prime.dto.js';
 import { CheckPrimeResponseDto } from './check-prime-response.dto.js';
 import { GmpPrimality } from './gmp-primality.js';
-import { DETERMINISTIC_BOUND, smallFactor, testBelowBound } from './miller-rabin.js';
+import { DETERMINISTIC_BOUND, testBelowBound, trialDivisionVerdict } from './miller-rabin.js';
 import { PrimalityVerdict } from './primality.js';
 
 const checkPrimeAsync = promisify(checkPrime) as (
@@ -92,13 +92,10 @@ export class PrimeService implements OnModuleInit, OnModuleDestroy {
       return testBelowBound(n);
     }
 
-    const factor = smallFactor(n);
-    if (factor !== null) {
-      return {
-        result: 'composite',
-        method: 'trial_division',
-        witness: { type: 'factor', value: factor.toString() },
-      };
+    // n is at least DETERMINISTIC_BOUND, so trial division either finds a factor or cannot decide.
+    const trialDivision = trialDivisionVerdict(n);
+    if (trialDivision) {
+      return trialDivision;
     }
 
     if (this.environment.PRIME_ENGINE === 'openssl' && (await checkPrimeAsync(n, { checks: 40 }))) {
