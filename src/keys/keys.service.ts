@@ -11,6 +11,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { Environment, QUOTA_PERIODS, QuotaPeriod } from '../config/environment.js';
 import { StoredWindow, usedInCurrentWindow, windowEnd } from '../quota/quota-window.js';
+import { API_KEY_COLUMNS, storedWindows, toApiKey } from './api-key-row.js';
 import { generateApiKey, parseApiKey } from './api-key-format.js';
 import { ApiKey } from './api-key.entity.js';
 import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
@@ -27,6 +28,8 @@ export interface CreateKeyOptions {
 export interface VerifiedKey {
   id: string;
   name: string;
+  /** The key's quota windows as read during verification, for an early quota check. */
+  quotaWindows: StoredWindow[];
 }
 
 export const MAX_KEY_NAME_LENGTH = 100;
@@ -117,10 +120,7 @@ export class KeysService {
       throw new UnauthorizedException(INVALID_KEY_MESSAGE);
     }
 
-    const row = await this.keys.findOne({
-      where: { id: parts.id },
-      select: { id: true, name: true, keyHash: true, revokedAt: true },
-    });
+    const row = await this.findRow(parts.id);
     if (!row) {
       throw new UnauthorizedException(INVALID_KEY_MESSAGE);
     }
@@ -140,7 +140,21 @@ export class KeysService {
       throw new UnauthorizedException('API key has been revoked. Ask an operator for a new key.');
     }
 
-    return { id: row.id, name: row.name };
+    return { id: row.id, name: row.name, quotaWindows: storedWindows(row) };
+  }
+
+  /**
+   * Reads one key by id with raw SQL. This runs on every request, and TypeORM's query builder
+   * costs several times more than the SQLite lookup itself.
+   */
+  private async findRow(id: string): Promise<ApiKey | undefined> {
+    const [sql, parameters] = this.keys.manager.connection.driver.escapeQueryWithParameters(
+      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = :id`,
+      { id },
+    );
+    const [row] = await this.keys.query<Record<string, unknown>[]>(sql, parameters);
+
+    return row ? toApiKey(row) : undefined;
   }
 
   private async findOrThrow(id: string): Promise<ApiKey> {
@@ -177,26 +191,6 @@ function validateQuota(limit: number, period: string): void {
       `period must be one of: ${QUOTA_PERIODS.join(', ')}, got "${period}"`,
     );
   }
-}
-
-/** Lists the quota windows stored on a key row. A window without a limit does not apply. */
-export function storedWindows(row: ApiKey): StoredWindow[] {
-  const windows: StoredWindow[] = [
-    {
-      period: 'hour',
-      limit: row.hourlyLimit,
-      used: row.hourlyUsed,
-      windowStart: row.hourlyWindowStart,
-    },
-    {
-      period: 'day',
-      limit: row.dailyLimit,
-      used: row.dailyUsed,
-      windowStart: row.dailyWindowStart,
-    },
-  ];
-
-  return windows.filter((window) => window.limit !== null);
 }
 
 function toSummary(row: ApiKey, nowMs: number): ApiKeySummaryDto {

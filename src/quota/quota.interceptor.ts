@@ -23,14 +23,14 @@ export class QuotaInterceptor implements NestInterceptor {
     private readonly quota: QuotaService,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const cost = this.reflector.get<number>(METERED_COST, context.getHandler()) ?? 0;
     const key = requestKey(context.switchToHttp().getRequest());
     if (cost === 0 || !key) {
       return next.handle();
     }
 
-    const precheck = await this.quota.check(key.id, cost);
+    const precheck = this.quota.check(key.quotaWindows, cost);
     if (!precheck.allowed) {
       throw new QuotaExceededException(precheck.retryAfterSeconds);
     }

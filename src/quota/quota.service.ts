@@ -5,17 +5,40 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { QuotaPeriod } from '../config/environment.js';
 import { ApiKey } from '../keys/api-key.entity.js';
-import { storedWindows } from '../keys/keys.service.js';
-import { secondsUntilWindowEnd, usedInCurrentWindow, windowStart } from './quota-window.js';
+import { windowsOfRow } from '../keys/api-key-row.js';
+import {
+  secondsUntilWindowEnd,
+  StoredWindow,
+  usedInCurrentWindow,
+  windowStart,
+} from './quota-window.js';
 
 export type QuotaDecision =
   { allowed: true } | { allowed: false; period: QuotaPeriod; retryAfterSeconds: number };
 
-/** Usage of a window as of now: the stored count, or 0 once the stored window has ended. */
-const USED_NOW = {
-  hourly: '(CASE WHEN hourly_window_start >= :hour THEN hourly_used ELSE 0 END)',
-  daily: '(CASE WHEN daily_window_start >= :day THEN daily_used ELSE 0 END)',
-};
+/**
+ * Charges a metered call and rolls both windows in one UPDATE. Usage of a window counts as 0 once
+ * its stored start is before the current window. A stored start later than now (the clock went
+ * back) keeps its count. Named parameters are portable: TypeORM turns them into each driver's
+ * placeholders. RETURNING works on SQLite 3.35 and later and on PostgreSQL.
+ */
+const CONSUME_SQL = `
+UPDATE api_keys SET
+  hourly_used = (CASE WHEN hourly_window_start >= :hour THEN hourly_used ELSE 0 END) + :cost,
+  hourly_window_start = CASE WHEN hourly_window_start >= :hour THEN hourly_window_start ELSE :hour END,
+  daily_used = (CASE WHEN daily_window_start >= :day THEN daily_used ELSE 0 END) + :cost,
+  daily_window_start = CASE WHEN daily_window_start >= :day THEN daily_window_start ELSE :day END
+WHERE id = :id
+  AND revoked_at IS NULL
+  AND (hourly_limit IS NULL
+    OR (CASE WHEN hourly_window_start >= :hour THEN hourly_used ELSE 0 END) + :cost <= hourly_limit)
+  AND (daily_limit IS NULL
+    OR (CASE WHEN daily_window_start >= :day THEN daily_used ELSE 0 END) + :cost <= daily_limit)
+RETURNING id`;
+
+const QUOTA_STATE_SQL = `
+SELECT revoked_at, hourly_limit, hourly_used, hourly_window_start, daily_limit, daily_used, daily_window_start
+FROM api_keys WHERE id = :id`;
 
 @Injectable()
 export class QuotaService {
@@ -25,65 +48,60 @@ export class QuotaService {
   ) {}
 
   /**
-   * Reads whether `cost` more units fit in every window of the key, without charging. Used to
-   * turn away a call on a spent key before any work; `consume` makes the binding decision.
+   * Decides from a snapshot of the key's windows, without a query, whether `cost` more units fit.
+   * The guard loads the snapshot with the key, so a spent key is turned away before any work;
+   * `consume` makes the binding decision.
    */
-  async check(keyId: string, cost: number): Promise<QuotaDecision> {
-    const row = await this.dataSource.getRepository(ApiKey).findOneBy({ id: keyId });
-    const nowMs = this.clock.now().getTime();
-    if (!row) {
-      return { allowed: true };
-    }
-
-    return decide(row, cost, nowMs);
+  check(windows: StoredWindow[], cost: number): QuotaDecision {
+    return decide(windows, cost, this.clock.now().getTime());
   }
 
   /**
    * Charges `cost` units to every window of the key in one atomic UPDATE, if all have room. The
    * same statement rolls a window that has ended, so a key is never blocked by a reset that did
-   * not run. A stored window start later than now (the clock went back) keeps its count.
-   * When the statement changes nothing, a read finds the spent window to tell the client when to
-   * retry. If that read finds room (a window rolled over in between), the charge is tried again.
+   * not run. When the statement changes nothing, a read finds the spent window to tell the client
+   * when to retry. If that read finds room (a window rolled over in between), the charge is tried
+   * again once.
    */
   async consume(keyId: string, cost: number): Promise<QuotaDecision> {
     for (let attempt = 1; ; attempt++) {
       const nowMs = this.clock.now().getTime();
-      const result = await this.dataSource
-        .createQueryBuilder()
-        .update(ApiKey)
-        .set({
-          hourlyUsed: () => `${USED_NOW.hourly} + :cost`,
-          hourlyWindowStart: () =>
-            'CASE WHEN hourly_window_start >= :hour THEN hourly_window_start ELSE :hour END',
-          dailyUsed: () => `${USED_NOW.daily} + :cost`,
-          dailyWindowStart: () =>
-            'CASE WHEN daily_window_start >= :day THEN daily_window_start ELSE :day END',
-        })
-        .where('id = :id AND revoked_at IS NULL')
-        .andWhere(`(hourly_limit IS NULL OR ${USED_NOW.hourly} + :cost <= hourly_limit)`)
-        .andWhere(`(daily_limit IS NULL OR ${USED_NOW.daily} + :cost <= daily_limit)`)
-        .setParameters({
-          id: keyId,
-          cost,
-          hour: windowStart('hour', nowMs),
-          day: windowStart('day', nowMs),
-        })
-        .execute();
-      if (result.affected === 1) {
+      const charged = await this.run(CONSUME_SQL, {
+        id: keyId,
+        cost,
+        hour: windowStart('hour', nowMs),
+        day: windowStart('day', nowMs),
+      });
+      if (charged.length === 1) {
         return { allowed: true };
       }
 
-      const row = await this.dataSource.getRepository(ApiKey).findOneBy({ id: keyId });
-      if (!row || row.revokedAt !== null) {
+      const [state] = await this.run(QUOTA_STATE_SQL, { id: keyId });
+      if (!state || state.revoked_at !== null) {
         throw new UnauthorizedException('API key has been revoked. Ask an operator for a new key.');
       }
 
-      const decision = decide(row, cost, this.clock.now().getTime());
+      const decision = decide(windowsOfRow(state), cost, this.clock.now().getTime());
       if (!decision.allowed || attempt === 2) {
         return decision.allowed
           ? { allowed: false, period: 'hour', retryAfterSeconds: 1 }
           : decision;
       }
+    }
+  }
+
+  /** Runs portable SQL with named parameters and returns the rows it returned. */
+  private async run(
+    sql: string,
+    parameters: Record<string, unknown>,
+  ): Promise<Record<string, unknown>[]> {
+    const [query, values] = this.dataSource.driver.escapeQueryWithParameters(sql, parameters);
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(query, values, true);
+      return (result.records ?? []) as Record<string, unknown>[];
+    } finally {
+      await runner.release();
     }
   }
 
@@ -109,8 +127,8 @@ export class QuotaService {
   }
 }
 
-function decide(row: ApiKey, cost: number, nowMs: number): QuotaDecision {
-  for (const window of storedWindows(row)) {
+function decide(windows: StoredWindow[], cost: number, nowMs: number): QuotaDecision {
+  for (const window of windows) {
     if (usedInCurrentWindow(window, nowMs) + cost > (window.limit ?? Infinity)) {
       return {
         allowed: false,

@@ -1,0 +1,55 @@
+import type { StoredWindow } from '../quota/quota-window.js';
+import { ApiKey } from './api-key.entity.js';
+
+/** Every column of api_keys, for raw SQL that bypasses the query builder on hot paths. */
+export const API_KEY_COLUMNS =
+  'id, name, key_hash, created_at, revoked_at, hourly_limit, hourly_used, hourly_window_start, ' +
+  'daily_limit, daily_used, daily_window_start';
+
+/** A row of api_keys as raw SQL returns it: snake_case names, and BIGINT as a string on PostgreSQL. */
+export type ApiKeyRow = Record<string, unknown>;
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** Maps a raw row to an ApiKey; columns the query did not select stay undefined. */
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return Object.assign(new ApiKey(), {
+    id: row.id as string,
+    name: row.name as string,
+    keyHash: row.key_hash as string,
+    createdAt: numberOrNull(row.created_at) as number,
+    revokedAt: numberOrNull(row.revoked_at),
+    hourlyLimit: numberOrNull(row.hourly_limit),
+    hourlyUsed: Number(row.hourly_used ?? 0),
+    hourlyWindowStart: Number(row.hourly_window_start ?? 0),
+    dailyLimit: numberOrNull(row.daily_limit),
+    dailyUsed: Number(row.daily_used ?? 0),
+    dailyWindowStart: Number(row.daily_window_start ?? 0),
+  });
+}
+
+/** Lists the quota windows stored on a key. A window without a limit does not apply. */
+export function storedWindows(key: ApiKey): StoredWindow[] {
+  const windows: StoredWindow[] = [
+    {
+      period: 'hour',
+      limit: key.hourlyLimit,
+      used: key.hourlyUsed,
+      windowStart: key.hourlyWindowStart,
+    },
+    {
+      period: 'day',
+      limit: key.dailyLimit,
+      used: key.dailyUsed,
+      windowStart: key.dailyWindowStart,
+    },
+  ];
+
+  return windows.filter((window) => window.limit !== null);
+}
+
+export function windowsOfRow(row: ApiKeyRow): StoredWindow[] {
+  return storedWindows(toApiKey(row));
+}
