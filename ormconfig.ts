@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 import { CreateApiKeys1764892800000 } from './migrations/1764892800000-CreateApiKeys.js';
+import { AddKeyLifecycle1796400000000 } from './migrations/1796400000000-AddKeyLifecycle.js';
 import { DEFAULT_DATABASE_PATH } from './src/config/environment.js';
 import { ApiKey } from './src/keys/api-key.entity.js';
 
@@ -19,7 +20,7 @@ export function buildDataSourceOptions(databasePath: string): DataSourceOptions 
     type: 'better-sqlite3',
     database: databasePath,
     entities: [ApiKey],
-    migrations: [CreateApiKeys1764892800000],
+    migrations: [CreateApiKeys1764892800000, AddKeyLifecycle1796400000000],
     migrationsTransactionMode: 'each',
     synchronize: false,
     enableWAL: true,

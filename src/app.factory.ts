@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -10,27 +11,36 @@ import { setUpSwagger } from './swagger.js';
 
 /**
  * Creates the HTTP app with everything main.ts uses: Fastify, lossless JSON bodies, the global
- * validation pipe and exception filter, and Swagger. The caller calls listen().
+ * validation pipe and exception filter, and Swagger. The caller calls listen(). `logger`
+ * replaces the console logger, for example to capture log lines in a test.
  */
 export async function createApp(
   environment: Environment = loadEnvironment(),
+  options: { logger?: LoggerService } = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: environment.BODY_LIMIT_BYTES });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(environment),
-    adapter,
+    createAdapter(environment),
     {
-      logger: loggerLevels(environment),
+      logger: options.logger ?? loggerLevels(environment),
     },
   );
+  configureApp(app, environment);
 
+  return app;
+}
+
+export function createAdapter(environment: Environment): FastifyAdapter {
+  return new FastifyAdapter({ bodyLimit: environment.BODY_LIMIT_BYTES });
+}
+
+/** Applies the body parsers, the global pipe and filter, shutdown hooks and Swagger to an app. */
+export function configureApp(app: NestFastifyApplication, environment: Environment): void {
   registerJsonBodies(app, environment.BODY_LIMIT_BYTES);
   app.useGlobalPipes(new BodyValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(environment.BODY_LIMIT_BYTES));
   app.enableShutdownHooks();
   setUpSwagger(app, environment);
-
-  return app;
 }
 
 /**

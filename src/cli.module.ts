@@ -9,6 +9,8 @@ import {
   KeysCommand,
   ListKeysCommand,
   RevokeKeyCommand,
+  RotateKeyCommand,
+  ShowKeyCommand,
 } from './keys/keys.commands.js';
 import { KeysModule } from './keys/keys.module.js';
 
@@ -19,7 +21,14 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [AppConfigModule.forRoot(environment), CommonModule, DatabaseModule, KeysModule],
-      providers: [KeysCommand, CreateKeyCommand, ListKeysCommand, RevokeKeyCommand],
+      providers: [
+        KeysCommand,
+        CreateKeyCommand,
+        ListKeysCommand,
+        ShowKeyCommand,
+        RevokeKeyCommand,
+        RotateKeyCommand,
+      ],
     };
   }
 }

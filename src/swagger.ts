@@ -3,6 +3,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 import { API_KEY_SCHEME } from './common/api-key-auth.decorator.js';
 import { Environment } from './config/environment.js';
+import { ADMIN_TOKEN_SCHEME } from './keys/admin-keys.controller.js';
 
 export function buildOpenApiDocument(
   app: INestApplication,
@@ -25,6 +26,14 @@ export function buildOpenApiDocument(
           'also send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
       },
       API_KEY_SCHEME,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'ADMIN_TOKEN from the server configuration, for /admin/keys.',
+      },
+      ADMIN_TOKEN_SCHEME,
     )
     .build();
   const document = SwaggerModule.createDocument(app, config);

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 
 import { ApiKey } from '../src/keys/api-key.entity.js';
 import { KeysService } from '../src/keys/keys.service.js';
-import { request, startTestServer, TestServer } from './support/test-server.js';
+import { forgeKey, request, startTestServer, TestServer } from './support/test-server.js';
 
 type Route = { method: 'GET' | 'POST'; path: string; json?: unknown };
 
@@ -15,12 +15,11 @@ const GUARDED_ROUTES: Route[] = [
 describe('API key guard', () => {
   let server: TestServer;
   let key: string;
-  let keyId: string;
   let revokedKey: string;
 
   beforeAll(async () => {
     server = await startTestServer();
-    ({ key, id: keyId } = await server.mintKey({ limit: 1_000_000 }));
+    ({ key } = await server.mintKey({ limit: 1_000_000 }));
     const revoked = await server.mintKey({ name: 'revoked' });
     revokedKey = revoked.key;
     await server.app.get(KeysService).revoke(revoked.id);
@@ -62,12 +61,22 @@ describe('API key guard', () => {
       ],
       [
         'an unknown key id',
-        () => ({ authorization: key.replace(keyId, 'A'.repeat(12)) }),
+        () => ({ authorization: forgeKey(key, { id: 'A'.repeat(12) }) }),
+        /^Invalid API key/,
+      ],
+      [
+        'a bad checksum',
+        () => ({ authorization: `${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}` }),
+        /^Invalid API key/,
+      ],
+      [
+        'a valid key with more bytes after it',
+        () => ({ authorization: `${key}${'x'.repeat(30)}` }),
         /^Invalid API key/,
       ],
       [
         'a wrong secret',
-        () => ({ authorization: `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }),
+        () => ({ authorization: forgeKey(key, { secret: 'B'.repeat(22) }) }),
         /^Invalid API key/,
       ],
       ['a revoked key', () => ({ authorization: revokedKey }), /revoked/],
@@ -88,10 +97,10 @@ describe('API key guard', () => {
 
   it('gives an unknown id and a wrong secret the same message', async () => {
     const unknownId = await request(server.baseUrl, '/get-current-time', {
-      key: key.replace(keyId, 'A'.repeat(12)),
+      key: forgeKey(key, { id: 'A'.repeat(12) }),
     });
     const wrongSecret = await request(server.baseUrl, '/get-current-time', {
-      key: `${key.slice(0, -2)}zz`,
+      key: forgeKey(key, { secret: 'B'.repeat(22) }),
     });
 
     expect(unknownId.body.message).toBe(wrongSecret.body.message);
@@ -107,7 +116,15 @@ describe('API key guard', () => {
     expect(document.body.components.securitySchemes['api-key']).toEqual(
       expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Authorization' }),
     );
-    expect(Object.keys(document.body.paths).sort()).toEqual(['/check-prime', '/get-current-time']);
+    expect(Object.keys(document.body.paths).sort()).toEqual([
+      '/admin/keys',
+      '/admin/keys/{id}',
+      '/admin/keys/{id}/revoke',
+      '/admin/keys/{id}/rotate',
+      '/check-prime',
+      '/get-current-time',
+      '/keys/self',
+    ]);
   });
 
   it('documents 200, 400, 401, 413 and 429 for /check-prime', async () => {

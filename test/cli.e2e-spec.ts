@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { runCli, startServerProcess } from './support/processes.js';
 import { checkPrime, request, temporaryDatabasePath } from './support/test-server.js';
 
-const KEY_PATTERN = /\b\d{10}_[0-9A-Za-z]{12}_[0-9A-Za-z]{22}\b/g;
+const KEY_PATTERN = /\bpt_\d{10}_[0-9A-Za-z]{12}_[0-9A-Za-z]{28}\b/g;
 
 describe('admin CLI', () => {
   let databasePath: string;
@@ -37,7 +37,7 @@ describe('admin CLI', () => {
     try {
       expect((await checkPrime(server, key, '{"number": 7}')).status).toBe(200);
 
-      const id = key.split('_')[1];
+      const id = key.split('_')[2];
       const revoked = await runCli(databasePath, ['keys', 'revoke', id]);
       expect(revoked.exitCode).toBe(0);
       expect(revoked.stdout).toContain(`Key ${id}`);
@@ -56,7 +56,7 @@ describe('admin CLI', () => {
         })
         .join('');
       expect(stored).not.toContain(key);
-      expect(stored).not.toContain(key.split('_')[2]);
+      expect(stored).not.toContain(key.split('_')[3]);
       expect(stored).toContain('$2b$10$');
     } finally {
       await server.stop();
@@ -69,7 +69,7 @@ describe('admin CLI', () => {
 
     expect(created.exitCode).toBe(0);
     expect(parsed).toMatchObject({ name: 'script', key: expect.stringMatching(KEY_PATTERN) });
-    expect(parsed.key.split('_')[1]).toBe(parsed.id);
+    expect(parsed.key.split('_')[2]).toBe(parsed.id);
   });
 
   it('lists keys without secrets or hashes', async () => {
@@ -88,8 +88,57 @@ describe('admin CLI', () => {
     expect(JSON.stringify(listedJson)).not.toContain('$2b$');
   });
 
+  it('shows one key and rotates it with a grace period', async () => {
+    const created = JSON.parse(
+      (
+        await runCli(databasePath, [
+          'keys',
+          'create',
+          '--name',
+          'carol',
+          '--expires',
+          '30d',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(created.expiresAt).not.toBeNull();
+
+    const shown = await runCli(databasePath, ['keys', 'show', created.id]);
+    expect(shown.stdout).toMatch(new RegExp(`prefix\\s+pt_\\d{10}_${created.id}`));
+    expect(shown.stdout).toMatch(/status\s+active/);
+    expect(shown.stdout).not.toContain(created.key);
+
+    const rotated = await runCli(databasePath, [
+      'keys',
+      'rotate',
+      created.id,
+      '--grace',
+      '1h',
+      '--json',
+    ]);
+    const next = JSON.parse(rotated.stdout);
+    expect(rotated.exitCode).toBe(0);
+    expect(next).toMatchObject({ name: 'carol', key: expect.stringMatching(KEY_PATTERN) });
+    expect(next.id).not.toBe(created.id);
+
+    const old = JSON.parse(
+      (await runCli(databasePath, ['keys', 'show', created.id, '--json'])).stdout,
+    );
+    expect(old).toMatchObject({ status: 'active', replacedBy: next.id });
+    expect(Date.parse(old.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000);
+  });
+
   it.each([
     [['keys', 'revoke', 'nosuchkey'], /No API key has the id "nosuchkey"/],
+    [['keys', 'show', 'nosuchkey'], /No API key has the id "nosuchkey"/],
+    [['keys', 'rotate', 'nosuchkey'], /No API key has the id "nosuchkey"/],
+    [['keys', 'create', '--name', 'x', '--expires', 'soon'], /--expires must be a duration/],
+    [
+      ['keys', 'create', '--name', 'x', '--expires', '2001-01-01'],
+      /--expires must be in the future/,
+    ],
+    [['keys', 'rotate', 'someid', '--grace', 'later'], /--grace.*Expected a duration/],
     [['keys', 'create'], /required option '--name <name>'/],
     [['keys', 'create', '--name', 'x', '--limit', 'abc'], /--limit.*Expected an integer/],
     [['keys', 'create', '--name', 'x', '--limit', '-1'], /--limit.*Expected an integer/],

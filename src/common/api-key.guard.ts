@@ -9,11 +9,13 @@ import {
 import { Reflector } from '@nestjs/core';
 
 import { KeysService, VerifiedKey } from '../keys/keys.service.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 
 const PUBLIC_ROUTE = 'primetime:public-route';
 const VERIFIED_KEY = Symbol('primetime:verified-key');
 
 interface RequestWithKey {
+  ip: string;
   headers: Record<string, string | string[] | undefined>;
   [VERIFIED_KEY]?: VerifiedKey;
 }
@@ -80,14 +82,16 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 }
 
 /**
- * Global guard: every route needs a valid, unrevoked API key unless it is marked `@Public()`.
- * Each failure is a 401 whose message states what was wrong.
+ * Global guard: every route needs a valid, unrevoked, unexpired API key unless it is marked
+ * `@Public()`. Each failure is a 401 whose message states what was wrong, and counts against the
+ * client's address in AuthFailureLimiter, which turns away an address with too many failures.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: KeysService,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -100,6 +104,20 @@ export class ApiKeyGuard implements CanActivate {
     }
 
     const request = context.switchToHttp().getRequest<RequestWithKey>();
+    await this.failures.assertNotBlocked(request.ip);
+    try {
+      request[VERIFIED_KEY] = await this.keys.verify(this.presentedKey(request));
+    } catch (error) {
+      if (error instanceof UnauthorizedException) {
+        await this.failures.recordFailure(request.ip);
+      }
+      throw error;
+    }
+
+    return true;
+  }
+
+  private presentedKey(request: RequestWithKey): string {
     const presented = extractApiKey(request.headers);
     if (presented === null) {
       throw new UnauthorizedException(
@@ -107,7 +125,6 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
 
-    request[VERIFIED_KEY] = await this.keys.verify(presented);
-    return true;
+    return presented;
   }
 }

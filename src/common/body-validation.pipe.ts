@@ -43,6 +43,10 @@ export class BodyValidationPipe extends ValidationPipe {
         );
       }
 
+      if (value === undefined && (metatype as { bodyIsOptional?: boolean }).bodyIsOptional) {
+        return super.transform({}, metadata);
+      }
+
       if (typeof value === 'string') {
         throw new ApiException(
           HttpStatus.BAD_REQUEST,

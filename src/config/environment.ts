@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 export const DEFAULT_DATABASE_PATH = './data/primetime.sqlite';
 
@@ -43,6 +52,30 @@ export class Environment {
   @Min(10, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
   @Max(15, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
   BCRYPT_COST = 10;
+
+  /**
+   * Token for the admin routes under /admin/keys, at least 32 characters. Without it those routes
+   * return 404. It is compared in constant time and never logged.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, {
+    message: 'ADMIN_TOKEN must be at least 32 characters; generate one with: openssl rand -hex 32',
+  })
+  ADMIN_TOKEN: string | undefined = undefined;
+
+  /** Failed authentications one IP address may make per AUTH_FAILURE_WINDOW_SECONDS before it gets 429. */
+  @Transform(toInteger)
+  @IsInt({ message: 'AUTH_FAILURE_LIMIT must be an integer from 1 to 1000000' })
+  @Min(1, { message: 'AUTH_FAILURE_LIMIT must be an integer from 1 to 1000000' })
+  @Max(1_000_000, { message: 'AUTH_FAILURE_LIMIT must be an integer from 1 to 1000000' })
+  AUTH_FAILURE_LIMIT = 10;
+
+  @Transform(toInteger)
+  @IsInt({ message: 'AUTH_FAILURE_WINDOW_SECONDS must be an integer from 1 to 86400' })
+  @Min(1, { message: 'AUTH_FAILURE_WINDOW_SECONDS must be an integer from 1 to 86400' })
+  @Max(86400, { message: 'AUTH_FAILURE_WINDOW_SECONDS must be an integer from 1 to 86400' })
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
 
   /** How long a successful key verification is remembered, in seconds; 0 turns the cache off. */
   @Transform(toInteger)
@@ -103,6 +136,9 @@ export class Environment {
   LOG_LEVEL: LogLevelName = 'log';
 }
 
+/** Variables whose values are never printed, not even in a validation error. */
+const SECRET_VARIABLES = new Set(['ADMIN_TOKEN']);
+
 /**
  * Validates the environment once at start-up and returns it with defaults filled in.
  * Throws an Error that lists every invalid variable, so a bad deployment fails fast.
@@ -119,7 +155,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (errors.length > 0) {
     const lines = errors.flatMap((error) =>
       Object.values(error.constraints ?? {}).map(
-        (message) => `  ${message} (got "${String(error.value)}")`,
+        (message) =>
+          `  ${message} (got ${SECRET_VARIABLES.has(error.property) ? 'a hidden value' : `"${String(error.value)}"`})`,
       ),
     );
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

@@ -3,8 +3,8 @@ import { ApiKey } from './api-key.entity.js';
 
 /** Every column of api_keys, for raw SQL that bypasses the query builder on hot paths. */
 export const API_KEY_COLUMNS =
-  'id, name, key_hash, created_at, revoked_at, hourly_limit, hourly_used, hourly_window_start, ' +
-  'daily_limit, daily_used, daily_window_start';
+  'id, name, key_hash, created_at, revoked_at, expires_at, last_used_at, replaced_by, hourly_limit, ' +
+  'hourly_used, hourly_window_start, daily_limit, daily_used, daily_window_start';
 
 /** A row of api_keys as raw SQL returns it: snake_case names, and BIGINT as a string on PostgreSQL. */
 export type ApiKeyRow = Record<string, unknown>;
@@ -21,6 +21,9 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     keyHash: row.key_hash as string,
     createdAt: numberOrNull(row.created_at) as number,
     revokedAt: numberOrNull(row.revoked_at),
+    expiresAt: numberOrNull(row.expires_at),
+    lastUsedAt: numberOrNull(row.last_used_at),
+    replacedBy: (row.replaced_by ?? null) as string | null,
     hourlyLimit: numberOrNull(row.hourly_limit),
     hourlyUsed: Number(row.hourly_used ?? 0),
     hourlyWindowStart: Number(row.hourly_window_start ?? 0),

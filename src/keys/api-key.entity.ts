@@ -8,8 +8,8 @@ const bigintAsNumber: ValueTransformer = {
 
 /**
  * One API key. The key itself is never stored, only its bcrypt hash. All times are Unix
- * milliseconds. A null limit means unlimited; usage counts belong to the window that starts at
- * the matching `*WindowStart` time, and a row whose window has ended counts as unused.
+ * milliseconds. A null limit means unlimited. Usage counts belong to the window that starts at
+ * the matching `*WindowStart` time, so a row whose window has ended counts as unused.
  */
 @Entity({ name: 'api_keys' })
 export class ApiKey {
@@ -27,6 +27,17 @@ export class ApiKey {
 
   @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   revokedAt!: number | null;
+
+  @Column({ name: 'expires_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  expiresAt!: number | null;
+
+  /** Updated at most once a minute per key and process, so it costs no write per request. */
+  @Column({ name: 'last_used_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  lastUsedAt!: number | null;
+
+  /** Id of the key that replaced this one when it was rotated. */
+  @Column({ name: 'replaced_by', type: 'varchar', length: 32, nullable: true })
+  replacedBy!: string | null;
 
   @Column({ name: 'hourly_limit', type: 'integer', nullable: true })
   hourlyLimit!: number | null;

@@ -1,9 +1,11 @@
 import { InvalidArgumentError } from 'commander';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 
+import { Clock } from '../common/clock.js';
 import { QUOTA_PERIODS } from '../config/environment.js';
 import type { QuotaPeriod } from '../config/environment.js';
-import { ApiKeySummaryDto } from './api-key.dto.js';
+import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
+import { parseDuration, parseExpiry } from './key-lifetime.js';
 import { KeysService } from './keys.service.js';
 
 interface JsonOption {
@@ -14,6 +16,11 @@ interface CreateOptions extends JsonOption {
   name: string;
   limit?: number;
   period?: QuotaPeriod;
+  expires?: string;
+}
+
+interface RotateOptions extends JsonOption {
+  grace?: number;
 }
 
 function print(text: string): void {
@@ -32,6 +39,17 @@ function describeQuota(key: ApiKeySummaryDto): string {
   return key.quotas.map((quota) => `${quota.used}/${quota.limit} per ${quota.period}`).join(', ');
 }
 
+function printCreated(verb: string, created: CreatedApiKeyDto): void {
+  const expiry = created.expiresAt ? `, expires ${created.expiresAt}` : '';
+  print(
+    `${verb} key "${created.name}" (id ${created.id}), quota ${describeQuota(created)}${expiry}.`,
+  );
+  print('Store the key now: it is not saved anywhere and cannot be shown again.');
+  print('');
+  print(`  ${created.key}`);
+  print('');
+}
+
 /** Shared `--json` option: commands print one JSON document instead of text. */
 abstract class KeysSubCommand extends CommandRunner {
   @Option({ flags: '--json', description: 'print JSON instead of text, for scripts' })
@@ -42,22 +60,25 @@ abstract class KeysSubCommand extends CommandRunner {
 
 @SubCommand({ name: 'create', description: 'mint a new key and print it once' })
 export class CreateKeyCommand extends KeysSubCommand {
-  constructor(private readonly keys: KeysService) {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly clock: Clock,
+  ) {
     super();
   }
 
   async run(_parameters: string[], options: CreateOptions): Promise<void> {
-    const created = await this.keys.create(options);
+    const expiresAt =
+      options.expires === undefined
+        ? null
+        : parseExpiry(options.expires, this.clock.now().getTime(), '--expires');
+    const created = await this.keys.create({ ...options, expiresAt });
     if (options.json) {
       printJson(created);
       return;
     }
 
-    print(`Created key "${created.name}" (id ${created.id}), quota ${describeQuota(created)}.`);
-    print('Store the key now: it is not saved anywhere and cannot be shown again.');
-    print('');
-    print(`  ${created.key}`);
-    print('');
+    printCreated('Created', created);
   }
 
   @Option({
@@ -93,6 +114,15 @@ export class CreateKeyCommand extends KeysSubCommand {
 
     return value as QuotaPeriod;
   }
+
+  @Option({
+    flags: '--expires <when>',
+    description:
+      'when the key stops working: a duration such as 30d or 12h, or an ISO 8601 date (default: never)',
+  })
+  parseExpires(value: string): string {
+    return value;
+  }
 }
 
 @SubCommand({ name: 'list', description: 'list every key without its secret' })
@@ -116,11 +146,44 @@ export class ListKeysCommand extends KeysSubCommand {
     const rows = keys.map((key) => [
       key.id,
       key.name,
+      key.status,
       key.createdAt,
-      key.revokedAt ?? '-',
+      key.expiresAt ?? '-',
+      key.lastUsedAt ?? '-',
       describeQuota(key),
     ]);
-    printTable(['ID', 'NAME', 'CREATED', 'REVOKED', 'QUOTA'], rows);
+    printTable(['ID', 'NAME', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED', 'QUOTA'], rows);
+  }
+}
+
+@SubCommand({ name: 'show', arguments: '<id>', description: 'show one key without its secret' })
+export class ShowKeyCommand extends KeysSubCommand {
+  constructor(private readonly keys: KeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: JsonOption): Promise<void> {
+    const key = await this.keys.show(id);
+    if (options.json) {
+      printJson(key);
+      return;
+    }
+
+    const fields: [string, string][] = [
+      ['id', key.id],
+      ['name', key.name],
+      ['prefix', key.prefix],
+      ['status', key.status],
+      ['created', key.createdAt],
+      ['expires', key.expiresAt ?? 'never'],
+      ['revoked', key.revokedAt ?? '-'],
+      ['last used', key.lastUsedAt ?? 'never'],
+      ['replaced by', key.replacedBy ?? '-'],
+      ['quota', describeQuota(key)],
+      ...key.quotas.map((quota): [string, string] => [`${quota.period} resets`, quota.resetsAt]),
+    ];
+    const width = Math.max(...fields.map(([label]) => label.length));
+    fields.forEach(([label, value]) => print(`${label.padEnd(width)}  ${value}`));
   }
 }
 
@@ -145,10 +208,56 @@ export class RevokeKeyCommand extends KeysSubCommand {
   }
 }
 
+@SubCommand({
+  name: 'rotate',
+  arguments: '<id>',
+  description: 'mint a new key with the same settings and print it once; the old key stops working',
+})
+export class RotateKeyCommand extends KeysSubCommand {
+  constructor(private readonly keys: KeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: RotateOptions): Promise<void> {
+    const created = await this.keys.rotate(id, options.grace ?? 0);
+    if (options.json) {
+      printJson(created);
+      return;
+    }
+
+    printCreated(`Rotated ${id} into the new`, created);
+    print(
+      options.grace
+        ? `The old key ${id} keeps working for the grace period, then stops.`
+        : `The old key ${id} stopped working.`,
+    );
+  }
+
+  @Option({
+    flags: '--grace <duration>',
+    description:
+      'how long the old key keeps working, such as 10m or 1d (default: it stops at once)',
+  })
+  parseGrace(value: string): number {
+    const grace = parseDuration(value);
+    if (grace === null) {
+      throw new InvalidArgumentError('Expected a duration such as 10m, 1h or 7d.');
+    }
+
+    return grace;
+  }
+}
+
 @Command({
   name: 'keys',
   description: 'manage API keys',
-  subCommands: [CreateKeyCommand, ListKeysCommand, RevokeKeyCommand],
+  subCommands: [
+    CreateKeyCommand,
+    ListKeysCommand,
+    ShowKeyCommand,
+    RevokeKeyCommand,
+    RotateKeyCommand,
+  ],
 })
 export class KeysCommand extends CommandRunner {
   run([unknown]: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  ConflictException,
   Injectable,
   Logger,
   NotFoundException,
@@ -12,9 +13,9 @@ import { Clock } from '../common/clock.js';
 import { Environment, QUOTA_PERIODS, QuotaPeriod } from '../config/environment.js';
 import { StoredWindow, usedInCurrentWindow, windowEnd } from '../quota/quota-window.js';
 import { API_KEY_COLUMNS, storedWindows, toApiKey } from './api-key-row.js';
-import { generateApiKey, parseApiKey } from './api-key-format.js';
+import { generateApiKey, parseApiKey, publicPrefix } from './api-key-format.js';
 import { ApiKey } from './api-key.entity.js';
-import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
+import { ApiKeySummaryDto, CreatedApiKeyDto, KeyStatus } from './api-key.dto.js';
 import { isBcryptHash, KeyHasher } from './key-hasher.js';
 import { VerificationCache } from './verification-cache.js';
 
@@ -22,12 +23,15 @@ export interface CreateKeyOptions {
   name: string;
   limit?: number;
   period?: QuotaPeriod;
+  /** Unix time in milliseconds after which the key stops working; null or absent: never. */
+  expiresAt?: number | null;
 }
 
 /** The identity of a request's verified key, handed to handlers by `@CurrentKey()`. */
 export interface VerifiedKey {
   id: string;
   name: string;
+  expiresAt: number | null;
   /** The key's quota windows as read during verification, for an early quota check. */
   quotaWindows: StoredWindow[];
 }
@@ -35,9 +39,18 @@ export interface VerifiedKey {
 export const MAX_KEY_NAME_LENGTH = 100;
 export const DEFAULT_KEY_NAME = 'default';
 
+/** Last-use times are written at most this often per key and process. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const INVALID_KEY_MESSAGE =
+  'Invalid API key. Check that the whole key was sent, as it was printed at creation.';
+const REVOKED_KEY_MESSAGE = 'API key has been revoked. Ask an operator for a new key.';
+
 @Injectable()
 export class KeysService {
   private readonly logger = new Logger(KeysService.name);
+  /** When this process last wrote each key's last_used_at, in Unix milliseconds. */
+  private readonly lastUsedWrites = new Map<string, number>();
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -54,24 +67,15 @@ export class KeysService {
     const limit = options.limit ?? this.environment.QUOTA_LIMIT;
     validateQuota(limit, period);
 
-    const now = this.clock.now();
-    const { key, id } = generateApiKey(now);
-    const entity = this.keys.create({
-      id,
+    const minted = await this.mint({
       name,
-      keyHash: await this.hasher.hash(key),
-      createdAt: now.getTime(),
-      revokedAt: null,
+      expiresAt: options.expiresAt ?? null,
       hourlyLimit: period === 'hour' ? limit : null,
       dailyLimit: period === 'day' ? limit : null,
-      hourlyUsed: 0,
-      hourlyWindowStart: 0,
-      dailyUsed: 0,
-      dailyWindowStart: 0,
     });
-    await this.keys.insert(entity);
+    await this.keys.insert(minted.entity);
 
-    return { ...toSummary(entity, now.getTime()), key };
+    return { ...toSummary(minted.entity, this.clock.now().getTime()), key: minted.key };
   }
 
   /** Mints the `default` key when the database contains no key at all; otherwise returns null. */
@@ -81,6 +85,46 @@ export class KeysService {
     }
 
     return this.create({ name: DEFAULT_KEY_NAME });
+  }
+
+  /**
+   * Mints a new key with the name, quota, usage and expiry of key `id`, and returns it once.
+   * Without `graceMs` the old key is revoked at once. Otherwise it expires when the grace period
+   * ends, or at its own expiry if that comes first.
+   */
+  async rotate(id: string, graceMs = 0): Promise<CreatedApiKeyDto> {
+    const old = await this.findOrThrow(id);
+    const nowMs = this.clock.now().getTime();
+    if (statusOf(old, nowMs) !== 'active') {
+      throw new ConflictException(
+        `Key ${id} is ${statusOf(old, nowMs)}, so it cannot be rotated. Create a new key.`,
+      );
+    }
+
+    const minted = await this.mint({
+      name: old.name,
+      expiresAt: old.expiresAt,
+      hourlyLimit: old.hourlyLimit,
+      dailyLimit: old.dailyLimit,
+    });
+    Object.assign(minted.entity, {
+      hourlyUsed: old.hourlyUsed,
+      hourlyWindowStart: old.hourlyWindowStart,
+      dailyUsed: old.dailyUsed,
+      dailyWindowStart: old.dailyWindowStart,
+    });
+
+    const retiredAt = nowMs + graceMs;
+    const retirement =
+      graceMs > 0
+        ? { expiresAt: old.expiresAt === null ? retiredAt : Math.min(old.expiresAt, retiredAt) }
+        : { revokedAt: nowMs };
+    await this.keys.manager.transaction(async (manager) => {
+      await manager.insert(ApiKey, minted.entity);
+      await manager.update(ApiKey, { id }, { ...retirement, replacedBy: minted.entity.id });
+    });
+
+    return { ...toSummary(minted.entity, nowMs), key: minted.key };
   }
 
   async list(): Promise<ApiKeySummaryDto[]> {
@@ -96,12 +140,11 @@ export class KeysService {
 
   /** Revokes a key. Revoking a revoked key changes nothing and keeps the first revocation time. */
   async revoke(id: string): Promise<ApiKeySummaryDto> {
-    const now = this.clock.now().getTime();
     await this.findOrThrow(id);
     await this.keys
       .createQueryBuilder()
       .update(ApiKey)
-      .set({ revokedAt: now })
+      .set({ revokedAt: this.clock.now().getTime() })
       .where('id = :id AND revoked_at IS NULL', { id })
       .execute();
 
@@ -110,9 +153,10 @@ export class KeysService {
 
   /**
    * Checks a presented key: one primary-key lookup by the key id, then one asynchronous bcrypt
-   * compare, which the verification cache skips for a key that matched the same hash before. Throws UnauthorizedException with the same message for a malformed key, an unknown
-   * id and a wrong secret, so the response does not tell whether an id exists. Only a key whose
-   * secret matches learns that it was revoked.
+   * compare, which the verification cache skips for a key that matched the same hash before.
+   * Throws UnauthorizedException with the same message for a malformed key, an unknown id and a
+   * wrong secret, so the response does not tell whether an id exists. Only a caller who has the
+   * whole key learns that it was revoked or has expired.
    */
   async verify(presented: string): Promise<VerifiedKey> {
     const parts = parseApiKey(presented);
@@ -136,11 +180,62 @@ export class KeysService {
       throw new UnauthorizedException(INVALID_KEY_MESSAGE);
     }
 
+    const nowMs = this.clock.now().getTime();
     if (row.revokedAt !== null) {
-      throw new UnauthorizedException('API key has been revoked. Ask an operator for a new key.');
+      throw new UnauthorizedException(REVOKED_KEY_MESSAGE);
     }
 
-    return { id: row.id, name: row.name, quotaWindows: storedWindows(row) };
+    if (row.expiresAt !== null && row.expiresAt <= nowMs) {
+      throw new UnauthorizedException(
+        `API key expired at ${new Date(row.expiresAt).toISOString()}. Ask an operator for a new key.`,
+      );
+    }
+
+    this.recordUse(row.id, nowMs);
+    return {
+      id: row.id,
+      name: row.name,
+      expiresAt: row.expiresAt,
+      quotaWindows: storedWindows(row),
+    };
+  }
+
+  /**
+   * Writes last_used_at at most once a minute per key in this process, without waiting for the
+   * write, so recording use costs no write per request. A failed write is logged and dropped.
+   */
+  private recordUse(id: string, nowMs: number): void {
+    const lastWrite = this.lastUsedWrites.get(id);
+    if (lastWrite !== undefined && nowMs - lastWrite < LAST_USED_RESOLUTION_MS) {
+      return;
+    }
+
+    this.lastUsedWrites.set(id, nowMs);
+    this.keys.update({ id }, { lastUsedAt: nowMs }).catch((error: unknown) => {
+      this.logger.error(`Failed to record the last use of key ${id}: ${String(error)}`);
+    });
+  }
+
+  private async mint(
+    fields: Pick<ApiKey, 'name' | 'expiresAt' | 'hourlyLimit' | 'dailyLimit'>,
+  ): Promise<{ key: string; entity: ApiKey }> {
+    const now = this.clock.now();
+    const { key, id } = generateApiKey(now);
+    const entity = this.keys.create({
+      ...fields,
+      id,
+      keyHash: await this.hasher.hash(key),
+      createdAt: now.getTime(),
+      revokedAt: null,
+      lastUsedAt: null,
+      replacedBy: null,
+      hourlyUsed: 0,
+      hourlyWindowStart: 0,
+      dailyUsed: 0,
+      dailyWindowStart: 0,
+    });
+
+    return { key, entity };
   }
 
   /**
@@ -167,9 +262,6 @@ export class KeysService {
   }
 }
 
-const INVALID_KEY_MESSAGE =
-  'Invalid API key. Check that the whole key was sent, as it was printed at creation.';
-
 function validateKeyName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_KEY_NAME_LENGTH || /\p{Cc}/u.test(trimmed)) {
@@ -193,17 +285,40 @@ function validateQuota(limit: number, period: string): void {
   }
 }
 
-function toSummary(row: ApiKey, nowMs: number): ApiKeySummaryDto {
+function statusOf(key: ApiKey, nowMs: number): KeyStatus {
+  if (key.revokedAt !== null) {
+    return 'revoked';
+  }
+
+  return key.expiresAt !== null && key.expiresAt <= nowMs ? 'expired' : 'active';
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function toSummary(key: ApiKey, nowMs: number): ApiKeySummaryDto {
   return {
-    id: row.id,
-    name: row.name,
-    createdAt: new Date(row.createdAt).toISOString(),
-    revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt).toISOString(),
-    quotas: storedWindows(row).map((window) => ({
-      period: window.period,
-      limit: window.limit ?? 0,
-      used: usedInCurrentWindow(window, nowMs),
-      resetsAt: new Date(windowEnd(window.period, nowMs)).toISOString(),
-    })),
+    id: key.id,
+    name: key.name,
+    prefix: publicPrefix(Math.floor(key.createdAt / 1000), key.id),
+    status: statusOf(key, nowMs),
+    createdAt: new Date(key.createdAt).toISOString(),
+    expiresAt: isoOrNull(key.expiresAt),
+    revokedAt: isoOrNull(key.revokedAt),
+    lastUsedAt: isoOrNull(key.lastUsedAt),
+    replacedBy: key.replacedBy,
+    quotas: storedWindows(key).map((window) => {
+      const used = usedInCurrentWindow(window, nowMs);
+      const limit = window.limit ?? 0;
+
+      return {
+        period: window.period,
+        limit,
+        used,
+        remaining: Math.max(0, limit - used),
+        resetsAt: new Date(windowEnd(window.period, nowMs)).toISOString(),
+      };
+    }),
   };
 }

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { jest } from '@jest/globals';
+import type { LoggerService } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock.js';
 import { loadEnvironment } from '../../src/config/environment.js';
+import { checksum } from '../../src/keys/api-key-format.js';
 import { CreateKeyOptions, KeysService } from '../../src/keys/keys.service.js';
 
 export interface TestServer {
@@ -36,15 +38,24 @@ export function temporaryDatabasePath(): { directory: string; databasePath: stri
  * `databasePath` to reopen the database of a server that was closed.
  */
 export async function startTestServer(
-  options: { databasePath?: string; environment?: Record<string, string> } = {},
+  options: {
+    databasePath?: string;
+    environment?: Record<string, string>;
+    logger?: LoggerService;
+  } = {},
 ): Promise<TestServer> {
   const created = options.databasePath ? null : temporaryDatabasePath();
   const databasePath = options.databasePath ?? created!.databasePath;
   const environment = loadEnvironment(
-    { LOG_LEVEL: 'fatal', ...options.environment, DATABASE_PATH: databasePath },
+    {
+      LOG_LEVEL: 'fatal',
+      AUTH_FAILURE_LIMIT: '100000',
+      ...options.environment,
+      DATABASE_PATH: databasePath,
+    },
     '/nonexistent/.env',
   );
-  const app = await createApp(environment);
+  const app = await createApp(environment, { logger: options.logger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;
   let closed = false;
@@ -122,4 +133,16 @@ export function checkPrime(server: Pick<TestServer, 'baseUrl'>, key: string, raw
     headers: { 'content-type': 'application/json' },
     body: rawJson,
   });
+}
+
+/**
+ * Returns `key` with its id or secret replaced and a valid checksum, so the key passes the shape
+ * check and reaches the database and bcrypt.
+ */
+export function forgeKey(key: string, replace: { id?: string; secret?: string }): string {
+  const [prefix, issued, id, secretAndChecksum] = key.split('_');
+  const secret = replace.secret ?? secretAndChecksum.slice(0, -6);
+  const body = `${prefix}_${issued}_${replace.id ?? id}_${secret}`;
+
+  return `${body}${checksum(body)}`;
 }
