@@ -42,8 +42,18 @@ describe('admin CLI', () => {
       expect(revoked.exitCode).toBe(0);
       expect(revoked.stdout).toContain(`Key ${id}`);
 
-      const afterRevoke = await request(server.baseUrl, '/get-current-time', { key });
+      // The server reuses a key row it read within KEY_ROW_CACHE_MS (1 s), so a revocation by
+      // another process reaches an unmetered route within about a second.
+      let afterRevoke = await request(server.baseUrl, '/get-current-time', { key });
+      for (
+        const deadline = Date.now() + 3000;
+        afterRevoke.status === 200 && Date.now() < deadline;
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        afterRevoke = await request(server.baseUrl, '/get-current-time', { key });
+      }
       expect(afterRevoke.status).toBe(401);
+      expect((await checkPrime(server, key, '{"number": 7}')).status).toBe(401);
       expect(afterRevoke.body.message).toMatch(/revoked/);
 
       const stored = ['', '-wal', '-shm']

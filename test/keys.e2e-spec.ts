@@ -1,3 +1,6 @@
+import { DataSource } from 'typeorm';
+
+import { ApiKey } from '../src/keys/api-key.entity.js';
 import { KeysService } from '../src/keys/keys.service.js';
 import { checkPrime, request, startTestServer, TestServer } from './support/test-server.js';
 
@@ -204,6 +207,29 @@ describe('key lifecycle', () => {
 
       expect((await admin('', { token: key })).status).toBe(401);
     });
+  });
+});
+
+describe('key row cache', () => {
+  it('sees a revocation by another process within KEY_ROW_CACHE_MS', async () => {
+    const server = await startTestServer({ environment: { KEY_ROW_CACHE_MS: '300' } });
+    try {
+      const { key, id } = await server.mintKey({ limit: 10 });
+      expect((await request(server.baseUrl, '/get-current-time', { key })).status).toBe(200);
+
+      // Written straight to the database, as the CLI or another server would.
+      await server.app
+        .get(DataSource)
+        .getRepository(ApiKey)
+        .update({ id }, { revokedAt: Date.now() });
+
+      expect((await request(server.baseUrl, '/get-current-time', { key })).status).toBe(200);
+      expect((await checkPrime(server, key, '{"number": 7}')).status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await request(server.baseUrl, '/get-current-time', { key })).status).toBe(401);
+    } finally {
+      await server.remove();
+    }
   });
 });
 

@@ -84,6 +84,16 @@ export class Environment {
   @Max(86400, { message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
   KEY_CACHE_TTL_SECONDS = 60;
 
+  /**
+   * How long a key row read for verification is reused, in milliseconds; 0 reads it on every
+   * request. A key revoked by another process (the CLI, another server) works there for up to this long.
+   */
+  @Transform(toInteger)
+  @IsInt({ message: 'KEY_ROW_CACHE_MS must be an integer from 0 to 60000' })
+  @Min(0, { message: 'KEY_ROW_CACHE_MS must be an integer from 0 to 60000' })
+  @Max(60_000, { message: 'KEY_ROW_CACHE_MS must be an integer from 0 to 60000' })
+  KEY_ROW_CACHE_MS = 1000;
+
   /** Maximum number of remembered key verifications; the least recently used are dropped first. */
   @Transform(toInteger)
   @IsInt({ message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })

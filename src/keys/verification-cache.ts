@@ -10,9 +10,8 @@ import { KeyHasher } from './key-hasher.js';
  * Remembers which presented keys matched which stored bcrypt hash, so a repeated request costs a
  * SHA-256 instead of a bcrypt compare (about 50 ms at cost 10). Entries are keyed by the SHA-256
  * of the presented key, never the key itself, and hold the hash they matched. The caller still
- * loads the key row on every request, so a revoked key or a changed hash is seen at once, in
- * every process. Only matches are cached. Concurrent first requests with the same key share one
- * bcrypt compare.
+ * checks revocation and expiry on the key row, and a changed hash misses the cache. Only matches
+ * are cached. Concurrent first requests with the same key share one bcrypt compare.
  */
 @Injectable()
 export class VerificationCache {
