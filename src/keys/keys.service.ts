@@ -259,7 +259,7 @@ export class KeysService {
   /**
    * Reads one key by id with raw SQL, which costs a fraction of TypeORM's query builder, or takes
    * it from the rows read in the last KEY_ROW_CACHE_MS. Revoking or rotating a key in this process
-   * drops its cached row at once. Another process sees the change within KEY_ROW_CACHE_MS.
+   * drops its cached row at once. Another process picks up the change within KEY_ROW_CACHE_MS.
    */
   private async findRow(id: string): Promise<ApiKey | undefined> {
     const cached = this.recentRows?.get(id);

@@ -13,7 +13,10 @@ export class TimeService {
 
   constructor(private readonly clock: Clock) {}
 
-  /** The current time in the server's local time zone (the TZ environment variable, or the system's). */
+  /**
+   * Returns the current time in the server's local time zone: the TZ environment variable, or
+   * the system's zone.
+   */
   currentTime(): CurrentTimeDto {
     const now = this.clock.now();
     const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
