@@ -14,17 +14,13 @@
  *
  * Settings: BENCH_DURATION (10) measured seconds per run, BENCH_WARMUP (2) unmeasured seconds of
  * the same load before each run, BENCH_CONNECTIONS (50) for both instances, BENCH_GUARD_ROUNDS (2)
- * measured runs per instance.
+ * measured runs per instance. BENCH_LOAD_CPUS (unset) is a CPU list that autocannon is pinned to
+ * with taskset. `npm run bench:guard:pinned` runs this process on CPU 0 and autocannon on CPU 1.
  *
  * It prints numbers only and asserts nothing about them.
  */
 import 'reflect-metadata';
 
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -36,23 +32,29 @@ import { AppModule } from '../src/app.module.js';
 import { ApiKeyGuard } from '../src/common/api-key.guard.js';
 import { loadEnvironment } from '../src/config/environment.js';
 import { KeysService } from '../src/keys/keys.service.js';
+import type { AutocannonResult, Column, ServedApp } from './load.js';
+import {
+  BENCH_ENVIRONMENT,
+  closeApps,
+  cpuAffinityLine,
+  drain,
+  formatRow,
+  LOAD_COLUMNS,
+  loadAverage,
+  loadCells,
+  LoadGenerator,
+  pad,
+  positiveInteger,
+  prepareRun,
+  runBench,
+  serveOnLoopback,
+} from './load.js';
 
 type Variant = 'guarded' | 'unguarded';
 
-interface Target {
+interface Target extends ServedApp {
   variant: Variant;
-  app: NestFastifyApplication;
   url: string;
-  inFlight: () => number;
-}
-
-/** The fields of autocannon's --json result that the bench prints. */
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
 }
 
 interface Run {
@@ -62,31 +64,9 @@ interface Run {
 }
 
 const ROUTE = '/get-current-time';
-const REQUEST_TIMEOUT_SECONDS = 30;
 /** Requests sent one at a time before the first run. The first fills the verification cache. */
 const PREFLIGHT_REQUESTS = 3;
 const PREFLIGHT_TIMEOUT_MS = 30_000;
-const DRAIN_TIMEOUT_MS = 60_000;
-/** Time given to autocannon beyond the run's duration before it is killed. */
-const CHILD_GRACE_MS = 60_000;
-
-const AUTOCANNON_CLI = createRequire(import.meta.url).resolve('autocannon');
-
-/** The autocannon process of the current run, killed by the watchdog if the bench hangs. */
-let runningChild: ChildProcess | undefined;
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`invalid ${name}: expected an integer of 1 or more, got "${raw}"`);
-  }
-
-  return value;
-}
 
 function headers(key: string | undefined): Record<string, string> {
   return key === undefined
@@ -106,103 +86,20 @@ async function requestStatus(url: string, key: string | undefined): Promise<numb
   return response.status;
 }
 
-/** Runs autocannon in a child process and returns its JSON result. */
-function runAutocannon(
-  url: string,
-  key: string,
-  connections: number,
-  durationSeconds: number,
-): Promise<AutocannonResult> {
-  const args = [
-    AUTOCANNON_CLI,
-    '--json',
-    '--connections',
-    String(connections),
-    '--duration',
-    String(durationSeconds),
-    '--timeout',
-    String(REQUEST_TIMEOUT_SECONDS),
-    '--method',
-    'POST',
-    ...Object.entries(headers(key)).flatMap(([name, value]) => ['--headers', `${name}=${value}`]),
-    url,
-  ];
-
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    runningChild = child;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killTimer = setTimeout(
-      () => child.kill('SIGKILL'),
-      durationSeconds * 1000 + CHILD_GRACE_MS,
-    );
-    child.on('error', (error) => {
-      clearTimeout(killTimer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(killTimer);
-      runningChild = undefined;
-      const lastLine = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !lastLine.startsWith('{')) {
-        reject(
-          new Error(
-            `autocannon exited with ${signal ?? `code ${String(code)}`}: ` +
-              `${stderr.slice(0, 500)}${stdout.slice(0, 500)}`,
-          ),
-        );
-        return;
-      }
-      resolve(JSON.parse(lastLine) as AutocannonResult);
-    });
-  });
-}
-
-/**
- * Counts requests whose response has not been ended, so the server can finish the requests of
- * one run before the next starts. The same wrapper runs in both instances.
- */
-function trackInFlight(server: Server): () => number {
-  let inFlight = 0;
-  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
-    inFlight++;
-    let ended = false;
-    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
-    response.end = ((...args: unknown[]) => {
-      if (!ended) {
-        ended = true;
-        inFlight--;
-      }
-
-      return end(...args);
-    }) as ServerResponse['end'];
-  });
-
-  return () => inFlight;
-}
-
-async function drain(inFlight: () => number): Promise<void> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  while (inFlight() > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * Builds the app as createApp() does, but through a testing module, so the guard can be swapped.
  * AppModule provides ApiKeyGuard under its own class and as APP_GUARD with useExisting, so the
  * override replaces the global guard too.
  */
-async function startTarget(
-  variant: Variant,
-  tempDir: string,
-  overrides: Record<string, string>,
-): Promise<Target> {
+async function startTarget(variant: Variant, tempDir: string): Promise<Target> {
+  // Every variable is given, so a developer's .env or shell cannot change what is measured.
+  // The cache lifetime is the maximum, so the verified key stays cached for the whole run.
   const environment = loadEnvironment(
-    { ...overrides, DATABASE_PATH: path.join(tempDir, `bench-${variant}.sqlite`) },
+    {
+      ...BENCH_ENVIRONMENT,
+      KEY_CACHE_TTL_SECONDS: '86400',
+      DATABASE_PATH: path.join(tempDir, `bench-${variant}.sqlite`),
+    },
     path.join(tempDir, 'no.env'),
   );
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(environment)] });
@@ -214,33 +111,15 @@ async function startTarget(
     logger: ['fatal', 'error', 'warn'],
   });
   configureApp(app, environment);
-  const inFlight = trackInFlight(app.getHttpServer());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const served = await serveOnLoopback(app);
 
-  return { variant, app, url: `http://127.0.0.1:${port}${ROUTE}`, inFlight };
+  return { ...served, variant, url: `${served.baseUrl}${ROUTE}` };
 }
 
-function pad(value: string | number, width: number, alignRight = true): string {
-  const text = String(value);
-
-  return alignRight ? text.padStart(width) : text.padEnd(width);
-}
-
-const COLUMNS = [
-  ['round', 5, false],
-  ['app', 9, false],
-  ['conns', 5, true],
-  ['req/s', 9, true],
-  ['p50 ms', 7, true],
-  ['p99 ms', 7, true],
-  ['requests', 8, true],
-  ['non-2xx', 7, true],
-  ['errors', 6, true],
-] as const;
+const COLUMNS: readonly Column[] = [['round', 5, false], ['app', 9, false], ...LOAD_COLUMNS];
 
 function row(values: (string | number)[]): string {
-  return values.map((value, i) => pad(value, COLUMNS[i][1], COLUMNS[i][2])).join('  ');
+  return formatRow(COLUMNS, values);
 }
 
 function mean(values: number[]): number {
@@ -251,18 +130,12 @@ function percent(value: number): string {
   return `${(value * 100).toFixed(1)} %`;
 }
 
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
-}
-
 async function main(): Promise<void> {
   const durationSeconds = positiveInteger('BENCH_DURATION', 10);
   const warmUpSeconds = positiveInteger('BENCH_WARMUP', 2);
   const connections = positiveInteger('BENCH_CONNECTIONS', 50);
   const rounds = positiveInteger('BENCH_GUARD_ROUNDS', 2);
+  const load = LoadGenerator.fromEnvironment();
 
   const cpus = os.cpus();
   console.log(
@@ -275,49 +148,19 @@ async function main(): Promise<void> {
   console.log(
     `load generator: autocannon CLI in a child process per run; server: this process (pid ${process.pid})`,
   );
+  console.log(cpuAffinityLine(load));
   console.log(`load average at start (1/5/15 min): ${loadAverage()}`);
 
-  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'primetime-bench-guard-'));
-  const removeTempDir = (): void => rmSync(tempDir, { recursive: true, force: true });
-  process.once('SIGINT', removeTempDir);
-  process.once('SIGTERM', removeTempDir);
-
-  // autocannon stops each run after its duration. This timer only ends a run that hangs.
+  // prepareRun's watchdog ends the bench after this budget, long past its planned time.
   const budgetMs = (2 * rounds * (durationSeconds + warmUpSeconds + 150) + 120) * 1000;
-  setTimeout(() => {
-    process.stderr.write(`bench timed out after ${budgetMs / 1000} s and was stopped\n`);
-    runningChild?.kill('SIGKILL');
-    removeTempDir();
-    process.exit(1);
-  }, budgetMs).unref();
-
-  // The script sets every variable, so a developer's .env or shell cannot change what is measured.
-  // The cache lifetime is the maximum, so the verified key stays cached for the whole run.
-  const overrides = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ADMIN_TOKEN: '',
-    BCRYPT_COST: '10',
-    AUTH_FAILURE_LIMIT: '10',
-    AUTH_FAILURE_WINDOW_SECONDS: '60',
-    KEY_CACHE_TTL_SECONDS: '86400',
-    KEY_CACHE_MAX_ENTRIES: '10000',
-    QUOTA_LIMIT: '5',
-    QUOTA_PERIOD: 'day',
-    PRIME_MAX_BITS: '4096',
-    PRIME_TIMEOUT_MS: '10000',
-    PRIME_WORKERS: '0',
-    PRIME_ENGINE: 'gmp',
-    BODY_LIMIT_BYTES: '16384',
-    LOG_LEVEL: 'warn',
-  };
+  const { tempDir, removeTempDir } = prepareRun('primetime-bench-guard-', budgetMs, load);
 
   const targets = new Map<Variant, Target>();
   const runs: Run[] = [];
   let guardedWithoutKey: number | undefined;
   try {
     for (const variant of ['guarded', 'unguarded'] as const) {
-      targets.set(variant, await startTarget(variant, tempDir, overrides));
+      targets.set(variant, await startTarget(variant, tempDir));
     }
     const guarded = targets.get('guarded')!;
     const unguarded = targets.get('unguarded')!;
@@ -354,32 +197,23 @@ async function main(): Promise<void> {
         round % 2 === 1 ? ['guarded', 'unguarded'] : ['unguarded', 'guarded'];
       for (const variant of order) {
         const target = targets.get(variant)!;
-        await runAutocannon(target.url, key, connections, warmUpSeconds);
+        const run = {
+          url: target.url,
+          method: 'POST',
+          headers: headers(key),
+          connections,
+        } as const;
+        await load.run({ ...run, durationSeconds: warmUpSeconds });
         await drain(target.inFlight);
-        const result = await runAutocannon(target.url, key, connections, durationSeconds);
+        const result = await load.run({ ...run, durationSeconds });
         await drain(target.inFlight);
         runs.push({ round, variant, result });
-        console.log(
-          row([
-            round,
-            variant,
-            connections,
-            result.requests.average.toFixed(1),
-            result.latency.p50.toFixed(1),
-            result.latency.p99.toFixed(1),
-            result.requests.total,
-            result.non2xx,
-            result.errors,
-          ]),
-        );
+        console.log(row([round, variant, ...loadCells(connections, result)]));
       }
     }
     guardedWithoutKey = await requestStatus(guarded.url, undefined);
   } finally {
-    for (const target of targets.values()) {
-      await drain(target.inFlight);
-      await target.app.close();
-    }
+    await closeApps(targets.values());
     removeTempDir();
   }
 
@@ -422,9 +256,4 @@ async function main(): Promise<void> {
   console.log(`load average at end (1/5/15 min): ${loadAverage()}`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(main);

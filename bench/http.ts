@@ -11,27 +11,42 @@
  *   BENCH_DURATION=5 BENCH_CONNECTIONS=20 npm run bench
  *
  * Other settings: BENCH_LARGE_CONNECTIONS (20) for the 4096-bit case, BENCH_WARMUP (2) seconds
- * of unmeasured load before each case.
+ * of unmeasured load before each case, BENCH_LOAD_CPUS (unset) a CPU list that autocannon is
+ * pinned to with taskset.
+ *
+ * `npm run bench:pinned` runs this process on CPU 0 and autocannon on CPU 1. Then the work that
+ * the server does on other threads, such as OpenSSL's checkPrime on the libuv pool or GMP on a
+ * worker thread, competes with its event loop instead of using a core of its own.
  *
  * It prints numbers only and asserts nothing about them.
  */
 import 'reflect-metadata';
 
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from '../src/app.factory.js';
 import { loadEnvironment, PrimeEngine } from '../src/config/environment.js';
 import { KeysService } from '../src/keys/keys.service.js';
 import { LARGE_PRIMES } from './large-primes.js';
+import type { Column, LoadRun, ServedApp } from './load.js';
+import {
+  BENCH_ENVIRONMENT,
+  closeApps,
+  cpuAffinityLine,
+  drain,
+  DRAIN_TIMEOUT_SECONDS,
+  formatRow,
+  LOAD_COLUMNS,
+  loadAverage,
+  loadCells,
+  LoadGenerator,
+  positiveInteger,
+  prepareRun,
+  runBench,
+  serveOnLoopback,
+} from './load.js';
 
 type CaseId = 'docs' | 'time' | 'prime7' | 'prime127-gmp' | 'prime127-openssl' | 'prime4096-gmp';
 
@@ -47,60 +62,26 @@ interface BenchCase {
   connections?: number;
 }
 
-/** The fields of autocannon's --json result that the bench prints. */
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
 interface DelayStats {
   p50: number;
   p99: number;
   max: number;
 }
 
-interface Target {
+interface Target extends ServedApp {
   engine: PrimeEngine;
-  app: NestFastifyApplication;
-  baseUrl: string;
   key: string;
-  inFlight: () => number;
 }
 
 /** 2^127 - 1, a Mersenne prime of 127 bits, above the deterministic Miller-Rabin bound. */
 const MERSENNE_127 = ((1n << 127n) - 1n).toString();
 
 const BCRYPT_COST = 10;
-const REQUEST_TIMEOUT_SECONDS = 30;
 const PREFLIGHT_REQUESTS = 3;
 const PREFLIGHT_TIMEOUT_MS = 30_000;
-const DRAIN_TIMEOUT_MS = 60_000;
-/** Time given to autocannon beyond the case's duration before it is killed. */
-const CHILD_GRACE_MS = 60_000;
 /** Sampling interval of the event-loop delay histogram, in ms. Each sample includes it. */
 const DELAY_RESOLUTION_MS = 10;
 const IDLE_DELAY_MS = 2_000;
-
-const AUTOCANNON_CLI = createRequire(import.meta.url).resolve('autocannon');
-
-/** The autocannon process of the running case, killed by the watchdog if the run hangs. */
-let runningChild: ChildProcess | undefined;
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`invalid ${name}: expected an integer of 1 or more, got "${raw}"`);
-  }
-
-  return value;
-}
 
 function casesFor(largeConnections: number): BenchCase[] {
   const prime127 = `{"number": ${MERSENNE_127}}`;
@@ -207,103 +188,22 @@ async function preflight(target: Target, benchCase: BenchCase): Promise<string |
   return method;
 }
 
-/**
- * Runs autocannon's command-line program in a child process for one case and returns its JSON
- * result. Kills the child if it runs CHILD_GRACE_MS past the case's duration.
- */
-function runAutocannon(
-  url: string,
+/** Describes one autocannon run of the case against the target. */
+function loadRun(
   benchCase: BenchCase,
-  key: string,
+  target: Target,
   connections: number,
   durationSeconds: number,
-): Promise<AutocannonResult> {
-  const args = [
-    AUTOCANNON_CLI,
-    '--json',
-    '--connections',
-    String(connections),
-    '--duration',
-    String(durationSeconds),
-    '--timeout',
-    String(REQUEST_TIMEOUT_SECONDS),
-    '--method',
-    benchCase.method,
-    ...Object.entries(headersFor(benchCase, key)).flatMap(([name, value]) => [
-      '--headers',
-      `${name}=${value}`,
-    ]),
-    ...(benchCase.body === undefined ? [] : ['--body', benchCase.body]),
-    url,
-  ];
-
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    runningChild = child;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killTimer = setTimeout(
-      () => child.kill('SIGKILL'),
-      durationSeconds * 1000 + CHILD_GRACE_MS,
-    );
-    child.on('error', (error) => {
-      clearTimeout(killTimer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(killTimer);
-      runningChild = undefined;
-      const lastLine = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !lastLine.startsWith('{')) {
-        reject(
-          new Error(
-            `${benchCase.name}: autocannon exited with ${signal ?? `code ${String(code)}`}: ` +
-              `${stderr.slice(0, 500)}${stdout.slice(0, 500)}`,
-          ),
-        );
-        return;
-      }
-      resolve(JSON.parse(lastLine) as AutocannonResult);
-    });
-  });
-}
-
-/**
- * Counts requests whose handler has not yet written its response. When a case ends, autocannon
- * closes its connections, but the server still finishes the requests it had accepted. Waiting
- * for them keeps them out of the next case and out of app.close(). A request counts as done when
- * its response's end() is called, which Fastify does for HTTP/1 even after the client has gone.
- * The wrapper costs one closure per request.
- */
-function trackInFlight(server: Server): () => number {
-  let inFlight = 0;
-  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
-    inFlight++;
-    let ended = false;
-    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
-    response.end = ((...args: unknown[]) => {
-      if (!ended) {
-        ended = true;
-        inFlight--;
-      }
-
-      return end(...args);
-    }) as ServerResponse['end'];
-  });
-
-  return () => inFlight;
-}
-
-/** Waits until no request is in flight or DRAIN_TIMEOUT_MS has passed; returns the count left. */
-async function drain(inFlight: () => number): Promise<number> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  while (inFlight() > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-
-  return inFlight();
+): LoadRun {
+  return {
+    url: `${target.baseUrl}${benchCase.path}`,
+    method: benchCase.method,
+    headers: headersFor(benchCase, target.key),
+    body: benchCase.body,
+    connections,
+    durationSeconds,
+    label: benchCase.name,
+  };
 }
 
 function delayStats(histogram: IntervalHistogram): DelayStats {
@@ -314,51 +214,35 @@ function delayStats(histogram: IntervalHistogram): DelayStats {
   };
 }
 
-async function startTarget(
-  engine: PrimeEngine,
-  tempDir: string,
-  overrides: Record<string, string>,
-): Promise<Target> {
+async function startTarget(engine: PrimeEngine, tempDir: string): Promise<Target> {
   // Every variable is given, so a developer's .env or shell cannot change what is measured.
   const environment = loadEnvironment(
     {
-      ...overrides,
+      ...BENCH_ENVIRONMENT,
+      BCRYPT_COST: String(BCRYPT_COST),
       DATABASE_PATH: path.join(tempDir, `bench-${engine}.sqlite`),
       PRIME_ENGINE: engine,
     },
     path.join(tempDir, 'no.env'),
   );
-  const app = await createApp(environment);
-  const inFlight = trackInFlight(app.getHttpServer());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const { key } = await app.get(KeysService).create({ name: 'bench', limit: 1e9, period: 'day' });
+  const served = await serveOnLoopback(await createApp(environment));
+  const { key } = await served.app
+    .get(KeysService)
+    .create({ name: 'bench', limit: 1e9, period: 'day' });
 
-  return { engine, app, baseUrl: `http://127.0.0.1:${port}`, key, inFlight };
+  return { ...served, engine, key };
 }
 
-function pad(value: string | number, width: number, alignRight = true): string {
-  const text = String(value);
-
-  return alignRight ? text.padStart(width) : text.padEnd(width);
-}
-
-const COLUMNS = [
+const COLUMNS: readonly Column[] = [
   ['case', 36, false],
-  ['conns', 5, true],
-  ['req/s', 9, true],
-  ['p50 ms', 7, true],
-  ['p99 ms', 7, true],
-  ['requests', 8, true],
-  ['non-2xx', 7, true],
-  ['errors', 6, true],
+  ...LOAD_COLUMNS,
   ['loop p50', 8, true],
   ['loop p99', 8, true],
   ['loop max', 8, true],
-] as const;
+];
 
 function row(values: (string | number)[]): string {
-  return values.map((value, i) => pad(value, COLUMNS[i][1], COLUMNS[i][2])).join('  ');
+  return formatRow(COLUMNS, values);
 }
 
 function ms(value: number): string {
@@ -371,6 +255,7 @@ async function main(): Promise<void> {
   const largeConnections = positiveInteger('BENCH_LARGE_CONNECTIONS', 20);
   const warmUpSeconds = positiveInteger('BENCH_WARMUP', 2);
   const cases = casesFor(largeConnections);
+  const load = LoadGenerator.fromEnvironment();
 
   const cpus = os.cpus();
   console.log(
@@ -386,50 +271,19 @@ async function main(): Promise<void> {
   console.log(
     `load generator: autocannon CLI in a child process per case; server: this process (pid ${process.pid})`,
   );
-  console.log(
-    `load average at start (1/5/15 min): ${os
-      .loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(cpuAffinityLine(load));
+  console.log(`load average at start (1/5/15 min): ${loadAverage()}`);
 
-  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'primetime-bench-'));
-  const removeTempDir = (): void => rmSync(tempDir, { recursive: true, force: true });
-  // Nest's shutdown hooks close the apps on a signal and then end the process.
-  // So the folder is removed first.
-  process.once('SIGINT', removeTempDir);
-  process.once('SIGTERM', removeTempDir);
-
-  // autocannon stops each case after its duration. This timer only ends a run that hangs.
+  // prepareRun's watchdog ends the bench after this budget, long past its planned time.
   const budgetMs = (cases.length * (durationSeconds + warmUpSeconds + 150) + 120) * 1000;
-  setTimeout(() => {
-    process.stderr.write(`bench timed out after ${budgetMs / 1000} s and was stopped\n`);
-    runningChild?.kill('SIGKILL');
-    removeTempDir();
-    process.exit(1);
-  }, budgetMs).unref();
-
-  const overrides = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    BCRYPT_COST: String(BCRYPT_COST),
-    KEY_CACHE_TTL_SECONDS: '60',
-    KEY_CACHE_MAX_ENTRIES: '10000',
-    QUOTA_LIMIT: '5',
-    QUOTA_PERIOD: 'day',
-    PRIME_MAX_BITS: '4096',
-    PRIME_TIMEOUT_MS: '10000',
-    PRIME_WORKERS: '0',
-    BODY_LIMIT_BYTES: '16384',
-    LOG_LEVEL: 'warn',
-  };
+  const { tempDir, removeTempDir } = prepareRun('primetime-bench-', budgetMs, load);
 
   const targets: Target[] = [];
   const rates = new Map<CaseId, number>();
   const delays = new Map<CaseId, DelayStats>();
   try {
     for (const engine of ['gmp', 'openssl'] as const) {
-      targets.push(await startTarget(engine, tempDir, overrides));
+      targets.push(await startTarget(engine, tempDir));
     }
 
     const idle = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
@@ -454,20 +308,13 @@ async function main(): Promise<void> {
       }
 
       const caseConnections = benchCase.connections ?? connections;
-      const url = `${target.baseUrl}${benchCase.path}`;
       // An unmeasured warm-up load, so the case order does not decide which route runs cold code.
-      await runAutocannon(url, benchCase, target.key, caseConnections, warmUpSeconds);
+      await load.run(loadRun(benchCase, target, caseConnections, warmUpSeconds));
       await drain(target.inFlight);
 
       const histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
       histogram.enable();
-      const result = await runAutocannon(
-        url,
-        benchCase,
-        target.key,
-        caseConnections,
-        durationSeconds,
-      );
+      const result = await load.run(loadRun(benchCase, target, caseConnections, durationSeconds));
       histogram.disable();
       const delay = delayStats(histogram);
       rates.set(benchCase.id, result.requests.average);
@@ -479,13 +326,7 @@ async function main(): Promise<void> {
       console.log(
         row([
           benchCase.name,
-          caseConnections,
-          result.requests.average.toFixed(1),
-          result.latency.p50.toFixed(1),
-          result.latency.p99.toFixed(1),
-          result.requests.total,
-          result.non2xx,
-          result.errors,
+          ...loadCells(caseConnections, result),
           ms(delay.p50),
           ms(delay.p99),
           ms(delay.max),
@@ -494,7 +335,7 @@ async function main(): Promise<void> {
       const left = await drain(target.inFlight);
       if (left > 0) {
         notes.push(
-          `${benchCase.name}: ${left} requests were still in flight ${DRAIN_TIMEOUT_MS / 1000} s after the case ended`,
+          `${benchCase.name}: ${left} requests were still in flight ${DRAIN_TIMEOUT_SECONDS} s after the case ended`,
         );
       }
     }
@@ -522,24 +363,11 @@ async function main(): Promise<void> {
         `p99 ${ms(large.p99)} ms, max ${ms(large.max)} ms`,
     );
   } finally {
-    for (const target of targets) {
-      await drain(target.inFlight);
-      await target.app.close();
-    }
+    await closeApps(targets);
     removeTempDir();
   }
 
-  console.log(
-    `load average at end (1/5/15 min): ${os
-      .loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at end (1/5/15 min): ${loadAverage()}`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(main);

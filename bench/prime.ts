@@ -29,6 +29,7 @@ import { cryptoRandomBase, GmpPrimality } from '../src/prime/gmp-primality.js';
 import { isStrongProbablePrime } from '../src/prime/miller-rabin.js';
 import { MAIN_THREAD_MAX_BITS, PrimeService } from '../src/prime/prime.service.js';
 import { LARGE_PRIMES } from './large-primes.js';
+import { loadAverage, positiveInteger, runBench } from './load.js';
 
 const checkPrimeAsync = promisify(checkPrime) as (
   candidate: bigint,
@@ -67,19 +68,6 @@ const MIN_ROUNDS = 3;
 const MILLER_RABIN_ROUNDS = 40;
 /** Untimed 1024-bit calls of PrimeService.classify before the first size, to warm the workers. */
 const POOL_WARM_UP_CALLS = 60;
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`invalid ${name}: expected an integer of 1 or more, got "${raw}"`);
-  }
-
-  return value;
-}
 
 /** Sets a GMP integer from n and returns mpz_probab_prime_p(n, reps) > 0. */
 function gmpProbabPrime(gmp: GMPFunctions, pointer: number, reps: number) {
@@ -140,12 +128,7 @@ async function main(): Promise<void> {
       `(availableParallelism ${os.availableParallelism()}), Node ${process.version}, ` +
       `OpenSSL ${process.versions.openssl}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
   );
-  console.log(
-    `load average at start (1/5/15 min): ${os
-      .loadavg()
-      .map((v) => v.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at start (1/5/15 min): ${loadAverage()}`);
   console.log(
     `settings: one call at a time, engines take turns each round; time cap ${cellSeconds} s per ` +
       `size after at least ${MIN_ROUNDS} rounds; ${POOL_WARM_UP_CALLS} untimed 1024-bit calls ` +
@@ -279,16 +262,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `total ${((performance.now() - started) / 1000).toFixed(0)} s; load average at end: ` +
-      os
-        .loadavg()
-        .map((v) => v.toFixed(2))
-        .join(' '),
+      loadAverage(),
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(main);

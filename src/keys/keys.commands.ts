@@ -146,13 +146,18 @@ export class ListKeysCommand extends KeysSubCommand {
     const rows = keys.map((key) => [
       key.id,
       key.name,
+      key.prefix,
       key.status,
       key.createdAt,
       key.expiresAt ?? '-',
+      key.revokedAt ?? '-',
       key.lastUsedAt ?? '-',
       describeQuota(key),
     ]);
-    printTable(['ID', 'NAME', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED', 'QUOTA'], rows);
+    printTable(
+      ['ID', 'NAME', 'PREFIX', 'STATUS', 'CREATED', 'EXPIRES', 'REVOKED', 'LAST USED', 'QUOTA'],
+      rows,
+    );
   }
 }
 
