@@ -24,6 +24,24 @@ export type PrimeEngine = (typeof PRIME_ENGINES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
+/**
+ * Reads the variable as an integer and requires min <= value <= max, with one message that names
+ * the variable and the accepted range.
+ */
+function IntegerInRange(min: number, max: number): PropertyDecorator {
+  return (target, property) => {
+    const accepted =
+      max === Number.MAX_SAFE_INTEGER
+        ? `an integer of ${min} or more`
+        : `an integer from ${min} to ${max}`;
+    const message = `${String(property)} must be ${accepted}`;
+    Transform(toInteger)(target, property);
+    IsInt({ message })(target, property);
+    Min(min, { message })(target, property);
+    Max(max, { message })(target, property);
+  };
+}
+
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
@@ -32,10 +50,7 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
  * README.md has the same table; keep the two in step.
  */
 export class Environment {
-  @Transform(toInteger)
-  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
-  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
-  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  @IntegerInRange(0, 65535)
   PORT = 5000;
 
   @IsString()
@@ -47,10 +62,7 @@ export class Environment {
   DATABASE_PATH = DEFAULT_DATABASE_PATH;
 
   /** bcrypt cost factor: each step doubles the time to hash and to verify a key. */
-  @Transform(toInteger)
-  @IsInt({ message: 'BCRYPT_COST must be an integer from 10 to 15' })
-  @Min(10, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
-  @Max(15, { message: 'BCRYPT_COST must be an integer from 10 to 15' })
+  @IntegerInRange(10, 15)
   BCRYPT_COST = 10;
 
   /**
@@ -65,70 +77,44 @@ export class Environment {
   ADMIN_TOKEN: string | undefined = undefined;
 
   /** Failed authentications one IP address may make per AUTH_FAILURE_WINDOW_SECONDS before it gets 429. */
-  @Transform(toInteger)
-  @IsInt({ message: 'AUTH_FAILURE_LIMIT must be an integer from 1 to 1000000' })
-  @Min(1, { message: 'AUTH_FAILURE_LIMIT must be an integer from 1 to 1000000' })
-  @Max(1_000_000, { message: 'AUTH_FAILURE_LIMIT must be an integer from 1 to 1000000' })
+  @IntegerInRange(1, 1_000_000)
   AUTH_FAILURE_LIMIT = 10;
 
-  @Transform(toInteger)
-  @IsInt({ message: 'AUTH_FAILURE_WINDOW_SECONDS must be an integer from 1 to 86400' })
-  @Min(1, { message: 'AUTH_FAILURE_WINDOW_SECONDS must be an integer from 1 to 86400' })
-  @Max(86400, { message: 'AUTH_FAILURE_WINDOW_SECONDS must be an integer from 1 to 86400' })
+  @IntegerInRange(1, 86400)
   AUTH_FAILURE_WINDOW_SECONDS = 60;
 
   /** How long a successful key verification is remembered, in seconds; 0 turns the cache off. */
-  @Transform(toInteger)
-  @IsInt({ message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
-  @Min(0, { message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
-  @Max(86400, { message: 'KEY_CACHE_TTL_SECONDS must be an integer from 0 to 86400' })
+  @IntegerInRange(0, 86400)
   KEY_CACHE_TTL_SECONDS = 60;
 
   /**
    * How long a key row read for verification is reused, in milliseconds; 0 reads it on every
    * request. A key revoked by another process (the CLI, another server) works there for up to this long.
    */
-  @Transform(toInteger)
-  @IsInt({ message: 'KEY_ROW_CACHE_MS must be an integer from 0 to 60000' })
-  @Min(0, { message: 'KEY_ROW_CACHE_MS must be an integer from 0 to 60000' })
-  @Max(60_000, { message: 'KEY_ROW_CACHE_MS must be an integer from 0 to 60000' })
+  @IntegerInRange(0, 60_000)
   KEY_ROW_CACHE_MS = 1000;
 
   /** Maximum number of remembered key verifications; the least recently used are dropped first. */
-  @Transform(toInteger)
-  @IsInt({ message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })
-  @Min(1, { message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })
-  @Max(10_000_000, { message: 'KEY_CACHE_MAX_ENTRIES must be an integer from 1 to 10000000' })
+  @IntegerInRange(1, 10_000_000)
   KEY_CACHE_MAX_ENTRIES = 10_000;
 
   /** Requests per QUOTA_PERIOD for keys created without --limit. */
-  @Transform(toInteger)
-  @IsInt({ message: 'QUOTA_LIMIT must be an integer of 0 or more' })
-  @Min(0, { message: 'QUOTA_LIMIT must be an integer of 0 or more' })
+  @IntegerInRange(0, Number.MAX_SAFE_INTEGER)
   QUOTA_LIMIT = 5;
 
   @IsIn(QUOTA_PERIODS, { message: `QUOTA_PERIOD must be one of: ${QUOTA_PERIODS.join(', ')}` })
   QUOTA_PERIOD: QuotaPeriod = 'day';
 
   /** Largest accepted /check-prime input, in bits of its absolute value. */
-  @Transform(toInteger)
-  @IsInt({ message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
-  @Min(64, { message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
-  @Max(65536, { message: 'PRIME_MAX_BITS must be an integer from 64 to 65536' })
+  @IntegerInRange(64, 65536)
   PRIME_MAX_BITS = 4096;
 
   /** Time limit of one primality test on a worker thread, queue wait included, in milliseconds. */
-  @Transform(toInteger)
-  @IsInt({ message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
-  @Min(100, { message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
-  @Max(600_000, { message: 'PRIME_TIMEOUT_MS must be an integer from 100 to 600000' })
+  @IntegerInRange(100, 600_000)
   PRIME_TIMEOUT_MS = 10_000;
 
   /** Worker threads for primality tests of inputs above 512 bits; 0 means one per CPU core. */
-  @Transform(toInteger)
-  @IsInt({ message: 'PRIME_WORKERS must be an integer from 0 to 256' })
-  @Min(0, { message: 'PRIME_WORKERS must be an integer from 0 to 256' })
-  @Max(256, { message: 'PRIME_WORKERS must be an integer from 0 to 256' })
+  @IntegerInRange(0, 256)
   PRIME_WORKERS = 0;
 
   /** Engine for inputs above the exact range: GMP (the default), or OpenSSL for comparison. */
@@ -136,10 +122,7 @@ export class Environment {
   PRIME_ENGINE: PrimeEngine = 'gmp';
 
   /** Largest accepted request body, in bytes. */
-  @Transform(toInteger)
-  @IsInt({ message: 'BODY_LIMIT_BYTES must be an integer from 1024 to 1048576' })
-  @Min(1024, { message: 'BODY_LIMIT_BYTES must be an integer from 1024 to 1048576' })
-  @Max(1048576, { message: 'BODY_LIMIT_BYTES must be an integer from 1024 to 1048576' })
+  @IntegerInRange(1024, 1048576)
   BODY_LIMIT_BYTES = 16384;
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
@@ -169,7 +152,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
           `  ${message} (got ${SECRET_VARIABLES.has(error.property) ? 'a hidden value' : `"${String(error.value)}"`})`,
       ),
     );
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new Error(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
 
   return environment;
