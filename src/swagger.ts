@@ -31,6 +31,7 @@ export function buildOpenApiDocument(
       {
         type: 'http',
         scheme: 'bearer',
+        bearerFormat: 'opaque token',
         description: 'ADMIN_TOKEN from the server configuration, for /admin/keys.',
       },
       ADMIN_TOKEN_SCHEME,
@@ -38,6 +39,9 @@ export function buildOpenApiDocument(
     .build();
   const document = SwaggerModule.createDocument(app, config);
   describeNumberLimit(document, environment.PRIME_MAX_BITS);
+  if (!environment.ADMIN_TOKEN) {
+    hideAdminRoutes(document);
+  }
 
   return document;
 }
@@ -64,6 +68,17 @@ function describeNumberLimit(document: OpenAPIObject, maxBits: number): void {
   if (digitString) {
     digitString.maxLength = maxDigits + 1;
   }
+}
+
+/** Removes the admin routes and their security scheme, which return 404 without ADMIN_TOKEN. */
+function hideAdminRoutes(document: OpenAPIObject): void {
+  for (const path of Object.keys(document.paths)) {
+    if (path.startsWith('/admin/')) {
+      delete document.paths[path];
+    }
+  }
+  delete document.components?.securitySchemes?.[ADMIN_TOKEN_SCHEME];
+  document.tags = document.tags?.filter((tag) => tag.name !== 'admin');
 }
 
 /** Serves Swagger UI at /docs and the OpenAPI document at /docs-json, both without a key. */

@@ -179,6 +179,7 @@ describe('key lifecycle', () => {
 
       expect(response.status).toBe(400);
       expect(response.body.message).toMatch(/^expires must/);
+      expect(response.body.field).toBe('expires');
     });
 
     it('rotates without a body, stopping the old key at once', async () => {
@@ -188,6 +189,28 @@ describe('key lifecycle', () => {
 
       expect(rotated.status).toBe(201);
       expect((await request(server.baseUrl, '/get-current-time', { key })).status).toBe(401);
+    });
+
+    it('are documented when ADMIN_TOKEN is set', async () => {
+      const document = await request(server.baseUrl, '/docs-json', { method: 'GET' });
+
+      expect(Object.keys(document.body.paths)).toContain('/admin/keys/{id}/rotate');
+      expect(document.body.components.securitySchemes['admin-token']).toMatchObject({
+        type: 'http',
+        scheme: 'bearer',
+      });
+    });
+
+    it('refuses to rotate a key that was already rotated', async () => {
+      const { id } = await server.mintKey();
+      const first = await admin(`/${id}/rotate`, { method: 'POST', json: { grace: '1h' } });
+
+      const second = await admin(`/${id}/rotate`, { method: 'POST', json: { grace: '1h' } });
+
+      expect(second.status).toBe(409);
+      expect(second.body.message).toBe(
+        `Key ${id} was already rotated into ${first.body.id}. Rotate that key instead.`,
+      );
     });
 
     it('returns 404 for an unknown key id', async () => {
@@ -244,6 +267,10 @@ describe('admin routes without ADMIN_TOKEN', () => {
 
       expect(response.status).toBe(404);
       expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      const document = await request(server.baseUrl, '/docs-json', { method: 'GET' });
+      expect(Object.keys(document.body.paths).filter((path) => path.startsWith('/admin'))).toEqual(
+        [],
+      );
     } finally {
       await server.remove();
     }

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 
 import { ErrorResponseDto } from './error-response.dto.js';
 
@@ -8,14 +8,20 @@ export const API_KEY_SCHEME = 'api-key';
 
 /**
  * Documents that a controller or route needs an API key: the OpenAPI security requirement, so
- * Swagger UI sends the key, and the 401 response. The global ApiKeyGuard enforces it.
+ * Swagger UI sends the key, and the 401 and 429 responses. The global ApiKeyGuard enforces it.
  */
 export function ApiKeyAuth(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiSecurity(API_KEY_SCHEME),
     ApiUnauthorizedResponse({
-      description: 'The API key is missing, invalid or revoked.',
+      description: 'The API key is missing, invalid, revoked or expired.',
       type: ErrorResponseDto,
+    }),
+    ApiTooManyRequestsResponse({
+      description:
+        'This address failed authentication too often. Retry-After gives the seconds to wait.',
+      type: ErrorResponseDto,
+      headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
     }),
   );
 }

@@ -117,6 +117,12 @@ export class KeysService {
       );
     }
 
+    if (old.replacedBy !== null) {
+      throw new ConflictException(
+        `Key ${id} was already rotated into ${old.replacedBy}. Rotate that key instead.`,
+      );
+    }
+
     const minted = await this.mint({
       name: old.name,
       expiresAt: old.expiresAt,
@@ -280,7 +286,7 @@ export class KeysService {
   private async findOrThrow(id: string): Promise<ApiKey> {
     const row = await this.keys.findOneBy({ id });
     if (!row) {
-      throw new NotFoundException(`No API key has the id "${id}". Run "keys list" to see the ids.`);
+      throw new NotFoundException(`No API key has the id "${id}". List the keys to see their ids.`);
     }
 
     return row;

@@ -5,6 +5,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 
@@ -27,9 +28,10 @@ export class PrimeController {
   @ApiOperation({
     summary: 'Test whether an integer is prime',
     description:
-      'Exact below 3,317,044,064,679,887,385,961,981 (Miller-Rabin with the first 13 primes as bases). Above it, ' +
-      'OpenSSL runs at least 40 Miller-Rabin rounds with random bases, so a composite passes with probability ' +
-      'below 2^-80. Each successful call uses one unit of the key quota; failed calls use none.',
+      'Proven below 3,317,044,064,679,887,385,961,981 (trial division, then Miller-Rabin with the first 13 primes ' +
+      'as bases). Above it, GMP runs Baillie-PSW and one Miller-Rabin round with a random base (`probable_prime`); ' +
+      'no composite is known to pass Baillie-PSW. A composite comes with a witness. Each successful call uses one ' +
+      'unit of the key quota; failed calls use none.',
   })
   @ApiBody({
     type: CheckPrimeDto,
@@ -59,6 +61,17 @@ export class PrimeController {
     description:
       'The number has more bits than PRIME_MAX_BITS, or the body is over BODY_LIMIT_BYTES.',
     type: ErrorResponseDto,
+  })
+  @ApiServiceUnavailableResponse({
+    description:
+      'A large test did not finish within PRIME_TIMEOUT_MS, or too many are waiting. Not charged.',
+    type: ErrorResponseDto,
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before retrying.',
+        schema: { type: 'integer' },
+      },
+    },
   })
   check(@Body() body: CheckPrimeDto): Promise<CheckPrimeResponseDto> {
     return this.prime.check(body.number);

@@ -13,11 +13,13 @@ export function Metered(cost = 1): MethodDecorator & ClassDecorator {
     SetMetadata(METERED_COST, cost),
     UseInterceptors(QuotaInterceptor),
     ApiTooManyRequestsResponse({
-      description: `The key's request quota is spent. Retry-After gives the seconds until the window resets.`,
+      description:
+        "The key's request quota is spent, or this address failed authentication too often. Retry-After gives the " +
+        'seconds to wait: until the quota window resets, or until the failure window ends.',
       type: ErrorResponseDto,
       headers: {
         'Retry-After': {
-          description: 'Seconds until the quota window resets.',
+          description: 'Seconds to wait.',
           schema: { type: 'integer' },
         },
       },
