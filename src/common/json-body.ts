@@ -3,9 +3,9 @@ import { LosslessNumber, parse, stringify } from 'lossless-json';
 /**
  * Lossless JSON for request and response bodies. `JSON.parse` rounds integers above 2^53, so
  * `{"number": 172983479832623897492387592384682937659382477}` would lose digits. Here a JSON
- * number becomes a plain JS number only when that is exact (a safe integer written in canonical
- * form); any other number stays a LosslessNumber that keeps its source text, such as "7.5",
- * "1e3" or "9007199254740993". Responses are written with the matching serializer, which emits
+ * number becomes a plain JS number only when that is exact, that is a safe integer written in
+ * canonical form. Any other number stays a LosslessNumber that keeps its source text, such as
+ * "7.5", "1e3" or "9007199254740993". Responses are written with the matching serializer, which emits
  * LosslessNumber and bigint values as bare JSON numbers with every digit.
  */
 export function parseJsonNumber(text: string): number | LosslessNumber {

@@ -20,11 +20,12 @@ export function cryptoRandomBase(n: bigint): bigint {
 
 /**
  * Primality above DETERMINISTIC_BOUND with GMP compiled to WebAssembly (gmp-wasm, GMP 6.3).
- * `mpz_probab_prime_p(n, 24)` runs trial division and a Baillie-PSW test (a strong base-2
- * Miller-Rabin test and a strong Lucas test); in GMP 6.3 the first 24 Miller-Rabin rounds are
- * replaced by that test, so 24 runs no further round. One Miller-Rabin round with a base from
- * `crypto.randomBytes` follows, so no input crafted against fixed bases passes. No composite is
- * known to pass Baillie-PSW. For a composite, the Miller-Rabin search returns a witness base.
+ * `mpz_probab_prime_p(n, 24)` runs trial division and a Baillie-PSW test, which is a strong
+ * base-2 Miller-Rabin test and a strong Lucas test. GMP 6.3 replaces its first 24 Miller-Rabin
+ * rounds with that test (mpz/millerrabin.c), so 24 runs no further round. One Miller-Rabin round
+ * with a base from `crypto.randomBytes` follows, so no input crafted against fixed bases passes.
+ * No composite is known to pass Baillie-PSW. For a composite, a Miller-Rabin search returns a
+ * witness base.
  */
 export class GmpPrimality {
   constructor(

@@ -114,7 +114,7 @@ export function testBelowBound(n: bigint): PrimalityVerdict {
   };
 }
 
-/** The primes below `limit`, by the sieve of Eratosthenes. */
+/** Returns the primes below `limit`, by the sieve of Eratosthenes. */
 export function sieve(limit: number): number[] {
   const composite = new Uint8Array(limit);
   const primes: number[] = [];

@@ -159,8 +159,8 @@ function isAbortError(error: unknown): boolean {
 
 /**
  * Returns the path of the compiled worker module. Under Jest this file runs from src/ as
- * TypeScript, which a worker thread cannot load, so the compiled copy in dist/ is used;
- * `npm test` builds it first.
+ * TypeScript, which a worker thread cannot load, so the compiled copy in dist/ is used. `npm test`
+ * builds it first.
  */
 function workerFile(): string {
   const beside = fileURLToPath(new URL('./primality.worker.js', import.meta.url));
