@@ -114,10 +114,10 @@ describe('admin CLI', () => {
     );
     expect(created.expiresAt).not.toBeNull();
 
-    const shown = await runCli(databasePath, ['keys', 'show', created.id]);
-    expect(shown.stdout).toMatch(new RegExp(`prefix\\s+pt_\\d{10}_${created.id}`));
-    expect(shown.stdout).toMatch(/status\s+active/);
-    expect(shown.stdout).not.toContain(created.key);
+    const showOutput = await runCli(databasePath, ['keys', 'show', created.id]);
+    expect(showOutput.stdout).toMatch(new RegExp(`prefix\\s+pt_\\d{10}_${created.id}`));
+    expect(showOutput.stdout).toMatch(/status\s+active/);
+    expect(showOutput.stdout).not.toContain(created.key);
 
     const rotated = await runCli(databasePath, [
       'keys',
