@@ -18,5 +18,6 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  setupFilesAfterEnv: ['<rootDir>/test/support/nest-cjs-bridge.ts'],
   testTimeout: 60000,
 };

@@ -228,7 +228,7 @@ async function startTarget(engine: PrimeEngine, tempDir: string): Promise<Target
   const served = await serveOnLoopback(await createApp(environment));
   const { key } = await served.app
     .get(KeysService)
-    .create({ name: 'bench', limit: 1e9, period: 'day' });
+    .create({ name: 'bench', hourlyLimit: null, dailyLimit: 1e9 });
 
   return { ...served, engine, key };
 }

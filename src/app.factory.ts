@@ -30,8 +30,19 @@ export async function createApp(
   return app;
 }
 
+type TrustHops = (address: string, hop: number) => boolean;
+
 export function createAdapter(environment: Environment): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: environment.BODY_LIMIT_BYTES });
+  return new FastifyAdapter({
+    bodyLimit: environment.BODY_LIMIT_BYTES,
+    // Decides whether request.ip, the tracker of per-address limits, may come from X-Forwarded-For.
+    trustProxy: trustProxyOption(environment.TRUST_PROXY),
+  });
+}
+
+/** Fastify reads a hop count as "trust the first N proxies", which this function spells out. */
+function trustProxyOption(setting: boolean | number | string): boolean | string | TrustHops {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
 /** Applies the body parsers, the global pipe and filter, shutdown hooks and Swagger to an app. */

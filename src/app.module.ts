@@ -4,11 +4,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 
 import { ApiKeyGuard } from './common/api-key.guard.js';
 import { CommonModule } from './common/common.module.js';
+import { ThrottlingModule } from './common/throttling.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { PrimeModule } from './prime/prime.module.js';
+import { BurstThrottlerGuard } from './quota/burst-throttler.guard.js';
 import { QuotaModule } from './quota/quota.module.js';
 import { TimeModule } from './time/time.module.js';
 
@@ -20,6 +22,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(environment),
         CommonModule,
+        ThrottlingModule,
         DatabaseModule,
         ScheduleModule.forRoot(),
         KeysModule,
@@ -27,8 +30,13 @@ export class AppModule {
         TimeModule,
         PrimeModule,
       ],
-      // Provided under its own class too, so a benchmark can swap the guard out to measure its cost.
-      providers: [ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+      // Global guards run in this order: the key is verified before the burst limit counts it.
+      // ApiKeyGuard is provided under its own class too, so a benchmark can swap it out.
+      providers: [
+        ApiKeyGuard,
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: BurstThrottlerGuard },
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
 import { CommonModule } from './common/common.module.js';
+import { ThrottlingModule } from './common/throttling.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -10,6 +11,7 @@ import {
   ListKeysCommand,
   RevokeKeyCommand,
   RotateKeyCommand,
+  SetKeyLimitsCommand,
   ShowKeyCommand,
 } from './keys/keys.commands.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -20,7 +22,14 @@ export class CliModule {
   static forRoot(environment: Environment): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppConfigModule.forRoot(environment), CommonModule, DatabaseModule, KeysModule],
+      // KeysModule's admin routes need ThrottlingModule's limiter, even though the CLI serves none.
+      imports: [
+        AppConfigModule.forRoot(environment),
+        CommonModule,
+        ThrottlingModule,
+        DatabaseModule,
+        KeysModule,
+      ],
       providers: [
         KeysCommand,
         CreateKeyCommand,
@@ -28,6 +37,7 @@ export class CliModule {
         ShowKeyCommand,
         RevokeKeyCommand,
         RotateKeyCommand,
+        SetKeyLimitsCommand,
       ],
     };
   }

@@ -139,6 +139,120 @@ describe('admin CLI', () => {
     expect(Date.parse(old.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000);
   });
 
+  it('creates a key with hourly and daily limits', async () => {
+    const created = await runCli(databasePath, [
+      'keys',
+      'create',
+      '--name',
+      'dana',
+      '--hourly-limit',
+      '100',
+      '--daily-limit',
+      '1000',
+    ]);
+
+    expect(created.exitCode).toBe(0);
+    expect(created.stdout).toContain('quota 0/100 per hour, 0/1000 per day.');
+  });
+
+  it('creates an unlimited key from none', async () => {
+    const created = await runCli(databasePath, [
+      'keys',
+      'create',
+      '--name',
+      'free',
+      '--hourly-limit',
+      'none',
+      '--daily-limit',
+      'none',
+    ]);
+    const id = created.stdout.match(KEY_PATTERN)?.[0].split('_')[2] ?? '';
+
+    expect(created.exitCode).toBe(0);
+    expect(created.stdout).toContain('quota unlimited.');
+    expect((await runCli(databasePath, ['keys', 'show', id])).stdout).toMatch(/quota\s+unlimited/);
+    expect((await runCli(databasePath, ['keys', 'list'])).stdout).toMatch(/\bunlimited$/m);
+  });
+
+  it('keeps the other window unlimited in the short form', async () => {
+    const created = await runCli(databasePath, [
+      'keys',
+      'create',
+      '--name',
+      'short',
+      '--limit',
+      '3',
+      '--period',
+      'day',
+      '--json',
+    ]);
+
+    expect(JSON.parse(created.stdout).quotas).toEqual([
+      expect.objectContaining({ period: 'day', limit: 3 }),
+    ]);
+  });
+
+  it('changes the limits of a key with keys limits', async () => {
+    const created = JSON.parse(
+      (await runCli(databasePath, ['keys', 'create', '--name', 'erin', '--json'])).stdout,
+    );
+
+    const changed = await runCli(databasePath, [
+      'keys',
+      'limits',
+      created.id,
+      '--hourly-limit',
+      '10',
+    ]);
+    expect(changed.exitCode).toBe(0);
+    expect(changed.stdout).toBe(
+      `Key ${created.id} ("erin") now has quota 0/10 per hour, 0/5 per day.\n`,
+    );
+
+    const removed = await runCli(databasePath, [
+      'keys',
+      'limits',
+      created.id,
+      '--daily-limit',
+      'none',
+      '--json',
+    ]);
+    expect(JSON.parse(removed.stdout).quotas).toEqual([
+      expect.objectContaining({ period: 'hour', limit: 10, used: 0 }),
+    ]);
+
+    const showOutput = await runCli(databasePath, ['keys', 'show', created.id]);
+    expect(showOutput.stdout).toMatch(/quota\s+0\/10 per hour\n/);
+    expect(showOutput.stdout).toMatch(/hour resets\s+\d{4}-/);
+  });
+
+  it('fails while QUOTA_LIMIT or QUOTA_PERIOD is set', async () => {
+    const result = await runCli(databasePath, ['keys', 'list'], {
+      QUOTA_LIMIT: '100',
+      QUOTA_PERIOD: 'hour',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      'QUOTA_LIMIT is no longer read. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead',
+    );
+    expect(result.stderr).toContain(
+      'QUOTA_PERIOD is no longer read. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead',
+    );
+    expect(result.stderr).toContain(
+      'The same quota as before is QUOTA_HOURLY_LIMIT=100 QUOTA_DAILY_LIMIT=none',
+    );
+  });
+
+  it('reads QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT for a new key', async () => {
+    const created = await runCli(databasePath, ['keys', 'create', '--name', 'configured'], {
+      QUOTA_HOURLY_LIMIT: '20',
+      QUOTA_DAILY_LIMIT: 'none',
+    });
+
+    expect(created.stdout).toContain('quota 0/20 per hour.');
+  });
+
   it.each([
     [['keys', 'revoke', 'nosuchkey'], /No API key has the id "nosuchkey"/],
     [['keys', 'show', 'nosuchkey'], /No API key has the id "nosuchkey"/],
@@ -153,6 +267,27 @@ describe('admin CLI', () => {
     [['keys', 'create', '--name', 'x', '--limit', 'abc'], /--limit.*Expected an integer/],
     [['keys', 'create', '--name', 'x', '--limit', '-1'], /--limit.*Expected an integer/],
     [['keys', 'create', '--name', 'x', '--period', 'week'], /--period.*Expected one of: hour, day/],
+    [['keys', 'create', '--name', 'x', '--period', 'hour'], /--period without --limit is invalid/],
+    [
+      ['keys', 'create', '--name', 'x', '--limit', '3', '--daily-limit', '4'],
+      /--limit and --period cannot be combined with --hourly-limit or --daily-limit/,
+    ],
+    [
+      ['keys', 'create', '--name', 'x', '--period', 'day', '--hourly-limit', 'none'],
+      /--limit and --period cannot be combined/,
+    ],
+    [
+      ['keys', 'create', '--name', 'x', '--hourly-limit', 'lots'],
+      /--hourly-limit.*Expected an integer of 0 or more, or none for unlimited/,
+    ],
+    [
+      ['keys', 'create', '--name', 'x', '--daily-limit', '-5'],
+      /--daily-limit.*Expected an integer of 0 or more, or none for unlimited/,
+    ],
+    [['keys', 'limits', 'someid'], /Missing --hourly-limit and --daily-limit/],
+    [['keys', 'limits', 'nosuchkey', '--daily-limit', '5'], /No API key has the id "nosuchkey"/],
+    [['keys', 'limits', 'someid', '--daily-limit', '2.5'], /--daily-limit.*Expected an integer/],
+    [['keys', 'limits', '--daily-limit', '5'], /missing required argument 'id'/],
     [['keys', 'create', '--name', ' '], /name must be 1 to 100 characters/],
     [['keys', 'revoke'], /missing required argument 'id'/],
     [['keys', 'frobnicate'], /unknown command "keys frobnicate"/],
@@ -161,6 +296,19 @@ describe('admin CLI', () => {
 
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('server start-up', () => {
+  it('fails while QUOTA_PERIOD is set', async () => {
+    const { directory, databasePath } = temporaryDatabasePath();
+    try {
+      await expect(startServerProcess(databasePath, { QUOTA_PERIOD: 'day' })).rejects.toThrow(
+        /server exited with 1: [\s\S]*QUOTA_PERIOD is no longer read\. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead/,
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,9 +2,16 @@ import { DataSource } from 'typeorm';
 
 import { ApiKey } from '../src/keys/api-key.entity.js';
 import { KeysService } from '../src/keys/keys.service.js';
-import { checkPrime, request, startTestServer, TestServer } from './support/test-server.js';
+import {
+  adminRequest,
+  checkPrime,
+  request,
+  startTestServer,
+  TEST_ADMIN_TOKEN,
+  TestServer,
+} from './support/test-server.js';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 
 describe('key lifecycle', () => {
   let server: TestServer;
@@ -17,12 +24,8 @@ describe('key lifecycle', () => {
     await server.remove();
   });
 
-  const admin = (path: string, init: { method?: string; json?: unknown; token?: string } = {}) =>
-    request(server.baseUrl, `/admin/keys${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${init.token ?? ADMIN_TOKEN}` },
-      json: init.json,
-    });
+  const admin = (path: string, init: Parameters<typeof adminRequest>[2] = {}) =>
+    adminRequest(server, path, init);
 
   it('rejects an expired key with a message that says so', async () => {
     server.pinClock('2026-12-04T12:00:00Z');

@@ -45,7 +45,7 @@ export class AdminTokenGuard implements CanActivate {
       throw new NotFoundException(`Cannot ${request.method} ${request.url.split('?')[0]}`);
     }
 
-    await this.failures.assertNotBlocked(request.ip);
+    this.failures.assertNotBlocked(request.ip);
     const presented = adminTokenOf(request.headers);
     if (presented === null || !timingSafeEqual(sha256(presented), this.expectedDigest)) {
       await this.failures.recordFailure(request.ip);

@@ -14,7 +14,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter.js';
 const PUBLIC_ROUTE = 'primetime:public-route';
 const VERIFIED_KEY = Symbol('primetime:verified-key');
 
-interface RequestWithKey {
+export interface RequestWithKey {
   ip: string;
   headers: Record<string, string | string[] | undefined>;
   [VERIFIED_KEY]?: VerifiedKey;
@@ -104,7 +104,7 @@ export class ApiKeyGuard implements CanActivate {
     }
 
     const request = context.switchToHttp().getRequest<RequestWithKey>();
-    await this.failures.assertNotBlocked(request.ip);
+    this.failures.assertNotBlocked(request.ip);
     try {
       request[VERIFIED_KEY] = await this.keys.verify(this.presentedKey(request));
     } catch (error) {

@@ -8,11 +8,15 @@ describe('validateEnvironment', () => {
   it('reads numbers from strings', () => {
     const environment = validateEnvironment({
       PORT: '8080',
-      QUOTA_LIMIT: '0',
-      QUOTA_PERIOD: 'hour',
+      QUOTA_HOURLY_LIMIT: '100',
+      QUOTA_DAILY_LIMIT: '0',
     });
 
-    expect(environment).toMatchObject({ PORT: 8080, QUOTA_LIMIT: 0, QUOTA_PERIOD: 'hour' });
+    expect(environment).toMatchObject({
+      PORT: 8080,
+      QUOTA_HOURLY_LIMIT: 100,
+      QUOTA_DAILY_LIMIT: 0,
+    });
   });
 
   it('ignores unknown variables and empty values', () => {
@@ -21,9 +25,79 @@ describe('validateEnvironment', () => {
 
   it('lists every invalid variable with what it accepts', () => {
     expect(() =>
-      validateEnvironment({ PORT: 'abc', QUOTA_PERIOD: 'week', BCRYPT_COST: '4' }),
+      validateEnvironment({ PORT: 'abc', QUOTA_DAILY_LIMIT: 'many', BCRYPT_COST: '4' }),
     ).toThrow(
-      /PORT must be an integer from 0 to 65535 \(got "abc"\)[\s\S]*BCRYPT_COST must be an integer from 10 to 15[\s\S]*QUOTA_PERIOD must be one of: hour, day/,
+      /PORT must be an integer from 0 to 65535 \(got "abc"\)[\s\S]*BCRYPT_COST must be an integer from 10 to 15[\s\S]*QUOTA_DAILY_LIMIT must be an integer of 0 or more, or none for unlimited/,
     );
+  });
+
+  describe('quota limits', () => {
+    it('default to no hourly limit and 5 a day', () => {
+      const environment = validateEnvironment({});
+
+      expect(environment.QUOTA_HOURLY_LIMIT).toBeNull();
+      expect(environment.QUOTA_DAILY_LIMIT).toBe(5);
+    });
+
+    it.each(['none', 'NONE', ' None '])('read %j as unlimited', (value) => {
+      const environment = validateEnvironment({
+        QUOTA_HOURLY_LIMIT: value,
+        QUOTA_DAILY_LIMIT: value,
+      });
+
+      expect(environment.QUOTA_HOURLY_LIMIT).toBeNull();
+      expect(environment.QUOTA_DAILY_LIMIT).toBeNull();
+    });
+
+    it.each(['-1', '1.5', 'unlimited', '1e3', '9007199254740992'])('reject %j', (value) => {
+      expect(() => validateEnvironment({ QUOTA_HOURLY_LIMIT: value })).toThrow(
+        `QUOTA_HOURLY_LIMIT must be an integer of 0 or more, or none for unlimited (got "${value}")`,
+      );
+      expect(() => validateEnvironment({ QUOTA_DAILY_LIMIT: value })).toThrow(
+        `QUOTA_DAILY_LIMIT must be an integer of 0 or more, or none for unlimited (got "${value}")`,
+      );
+    });
+  });
+
+  describe('retired QUOTA_LIMIT and QUOTA_PERIOD', () => {
+    it('rejects QUOTA_LIMIT and names its replacements', () => {
+      expect(() => validateEnvironment({ QUOTA_LIMIT: '100' })).toThrow(
+        'QUOTA_LIMIT is no longer read. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead and remove QUOTA_LIMIT (got "100")',
+      );
+    });
+
+    it('rejects QUOTA_PERIOD and names its replacements', () => {
+      expect(() => validateEnvironment({ QUOTA_PERIOD: 'day' })).toThrow(
+        'QUOTA_PERIOD is no longer read. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead and remove QUOTA_PERIOD (got "day")',
+      );
+    });
+
+    it.each([
+      [{ QUOTA_LIMIT: '100' }, 'QUOTA_HOURLY_LIMIT=none QUOTA_DAILY_LIMIT=100'],
+      [{ QUOTA_PERIOD: 'hour' }, 'QUOTA_HOURLY_LIMIT=5 QUOTA_DAILY_LIMIT=none'],
+      [{ QUOTA_LIMIT: '7', QUOTA_PERIOD: 'hour' }, 'QUOTA_HOURLY_LIMIT=7 QUOTA_DAILY_LIMIT=none'],
+    ])('gives the settings that keep the quota of %j', (old, replacement) => {
+      expect(() => validateEnvironment(old)).toThrow(`The same quota as before is ${replacement}`);
+    });
+
+    it('gives no replacement for old values that were invalid', () => {
+      expect(() => validateEnvironment({ QUOTA_PERIOD: 'week' })).toThrow(
+        /^Invalid configuration:\n {2}QUOTA_PERIOD is no longer read\.[^\n]*$/,
+      );
+    });
+
+    it('rejects them even beside the new variables', () => {
+      expect(() =>
+        validateEnvironment({
+          QUOTA_LIMIT: '5',
+          QUOTA_DAILY_LIMIT: '5',
+          QUOTA_HOURLY_LIMIT: 'none',
+        }),
+      ).toThrow(/QUOTA_LIMIT is no longer read/);
+    });
+
+    it('ignores them when empty, like any empty variable', () => {
+      expect(validateEnvironment({ QUOTA_LIMIT: '', QUOTA_PERIOD: '' }).QUOTA_DAILY_LIMIT).toBe(5);
+    });
   });
 });

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -11,6 +13,8 @@ import {
   Min,
   MinLength,
   validateSync,
+  ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 
 export const DEFAULT_DATABASE_PATH = './data/primetime.sqlite';
@@ -44,6 +48,116 @@ function IntegerInRange(min: number, max: number): PropertyDecorator {
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Reads the variable as a quota limit: an integer of 0 or more, or the word `none` (any case),
+ * which becomes null and means unlimited.
+ */
+function LimitOrNone(): PropertyDecorator {
+  return (target, property) => {
+    const message = `${String(property)} must be an integer of 0 or more, or none for unlimited`;
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && value.trim().toLowerCase() === 'none'
+        ? null
+        : toInteger({ value }),
+    )(target, property);
+    ValidateIf((_environment, value) => value !== null)(target, property);
+    IsInt({ message })(target, property);
+    Min(0, { message })(target, property);
+    Max(Number.MAX_SAFE_INTEGER, { message })(target, property);
+  };
+}
+
+/**
+ * Returns an error line for each of QUOTA_LIMIT and QUOTA_PERIOD that is set. QUOTA_HOURLY_LIMIT
+ * and QUOTA_DAILY_LIMIT replaced them, and an old setting must stop the start, not be ignored.
+ * When the old values are valid, one more line gives the new settings that keep the same quota.
+ */
+function describeRetiredQuotaVariables(raw: Record<string, unknown>): string[] {
+  const retired = ['QUOTA_LIMIT', 'QUOTA_PERIOD'].filter(
+    (name) => raw[name] !== undefined && raw[name] !== '',
+  );
+  if (retired.length === 0) {
+    return [];
+  }
+
+  const lines = retired.map(
+    (name) =>
+      `  ${name} is no longer read. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead and remove ${name} (got "${String(raw[name])}")`,
+  );
+  // The fallbacks are the defaults the retired variables had.
+  const valueOf = (name: string, fallback: string): string =>
+    retired.includes(name) ? String(raw[name]).trim() : fallback;
+  const oldLimit = valueOf('QUOTA_LIMIT', '5');
+  const oldPeriod = valueOf('QUOTA_PERIOD', 'day');
+  if (/^\d+$/.test(oldLimit) && (QUOTA_PERIODS as readonly string[]).includes(oldPeriod)) {
+    const hourly = oldPeriod === 'hour' ? oldLimit : 'none';
+    const daily = oldPeriod === 'day' ? oldLimit : 'none';
+    lines.push(
+      `  The same quota as before is QUOTA_HOURLY_LIMIT=${hourly} QUOTA_DAILY_LIMIT=${daily}`,
+    );
+  }
+
+  return lines;
+}
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') {
+    return value;
+  }
+
+  const word = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(word)) {
+    return true;
+  }
+
+  return ['false', '0', 'no', 'off'].includes(word) ? false : value;
+};
+
+const TRUST_PROXY_MESSAGE =
+  'TRUST_PROXY must be false, true, a hop count such as 1, or a comma-separated list of proxy ' +
+  'addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8';
+
+/** Reads TRUST_PROXY as a boolean or a hop count when it is one; other text stays as it is. */
+function toTrustProxy({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') {
+    return value;
+  }
+
+  const flag = toBoolean({ value });
+  if (typeof flag === 'boolean') {
+    return flag;
+  }
+
+  return /^\s*\d+\s*$/.test(value) ? Number(value) : value.trim();
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.trim().split('/');
+  const maxPrefix = isIP(address ?? '') === 6 ? 128 : 32;
+
+  return (
+    rest.length === 0 &&
+    isIP(address ?? '') !== 0 &&
+    (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix))
+  );
+}
+
+/** Accepts what toTrustProxy produces: a boolean, a hop count, or a list of addresses and ranges. */
+function IsTrustProxy(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTrustProxy',
+      validator: {
+        validate: (value: unknown): boolean =>
+          typeof value === 'boolean' ||
+          (typeof value === 'number' && Number.isSafeInteger(value)) ||
+          (typeof value === 'string' && value.split(',').every(isAddressOrRange)),
+      },
+    },
+    { message: TRUST_PROXY_MESSAGE },
+  );
+}
 
 /**
  * Every environment variable the server and the CLI read, with its default.
@@ -98,12 +212,13 @@ export class Environment {
   @IntegerInRange(1, 10_000_000)
   KEY_CACHE_MAX_ENTRIES = 10_000;
 
-  /** Requests per QUOTA_PERIOD for keys created without --limit. */
-  @IntegerInRange(0, Number.MAX_SAFE_INTEGER)
-  QUOTA_LIMIT = 5;
+  /** Metered requests per UTC hour for keys created without an hourly limit. Null is unlimited. */
+  @LimitOrNone()
+  QUOTA_HOURLY_LIMIT: number | null = null;
 
-  @IsIn(QUOTA_PERIODS, { message: `QUOTA_PERIOD must be one of: ${QUOTA_PERIODS.join(', ')}` })
-  QUOTA_PERIOD: QuotaPeriod = 'day';
+  /** Metered requests per UTC day for keys created without a daily limit. Null is unlimited. */
+  @LimitOrNone()
+  QUOTA_DAILY_LIMIT: number | null = 5;
 
   /** Largest accepted /check-prime input, in bits of its absolute value. */
   @IntegerInRange(64, 65536)
@@ -125,6 +240,27 @@ export class Environment {
   @IntegerInRange(1024, 1048576)
   BODY_LIMIT_BYTES = 16384;
 
+  /** Requests one key may make per BURST_WINDOW_MS across all routes, counted by @nestjs/throttler. */
+  @IntegerInRange(1, 1_000_000)
+  BURST_LIMIT = 20;
+
+  /** Length of the burst window in milliseconds (the unit @nestjs/throttler uses). */
+  @IntegerInRange(100, 3_600_000)
+  BURST_WINDOW_MS = 1000;
+
+  /**
+   * Proxies trusted to set the client address through X-Forwarded-For: `false` (none, the
+   * default), `true` (any), a hop count, or a comma-separated list of addresses and CIDR ranges.
+   */
+  @Transform(toTrustProxy)
+  @IsTrustProxy()
+  TRUST_PROXY: boolean | number | string = false;
+
+  /** Meters /get-current-time too, at 1 quota unit per call. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'METER_CURRENT_TIME must be true or false' })
+  METER_CURRENT_TIME = false;
+
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevelName = 'log';
 }
@@ -145,13 +281,15 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   );
   const environment = plainToInstance(Environment, present, { exposeDefaultValues: true });
   const errors = validateSync(environment, { skipMissingProperties: false });
-  if (errors.length > 0) {
+  const retiredLines = describeRetiredQuotaVariables(raw);
+  if (errors.length > 0 || retiredLines.length > 0) {
     const lines = errors.flatMap((error) =>
       Object.values(error.constraints ?? {}).map(
         (message) =>
           `  ${message} (got ${SECRET_VARIABLES.has(error.property) ? 'a hidden value' : `"${String(error.value)}"`})`,
       ),
     );
+    lines.push(...retiredLines);
     throw new Error(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
 

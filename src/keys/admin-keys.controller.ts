@@ -5,10 +5,12 @@ import {
   HttpCode,
   HttpStatus,
   Param,
+  Patch,
   Post,
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
@@ -26,7 +28,11 @@ import { Public } from '../common/api-key.guard.js';
 import { Clock } from '../common/clock.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
-import { CreateKeyRequestDto, RotateKeyRequestDto } from './admin-keys.dto.js';
+import {
+  CreateKeyRequestDto,
+  RotateKeyRequestDto,
+  UpdateKeyLimitsRequestDto,
+} from './admin-keys.dto.js';
 import { parseExpiry, parseGrace } from './key-lifetime.js';
 import { KeysService } from './keys.service.js';
 
@@ -59,10 +65,34 @@ export class AdminKeysController {
   @Post()
   @ApiOperation({
     summary: 'Create a key',
-    description: 'The response contains the key, which is shown only this once.',
+    description:
+      'The response contains the key, which is shown only this once. Set the quota with ' +
+      'hourlyLimit and dailyLimit (null for unlimited, absent for the server default), or with ' +
+      'the short form limit and period for a single window.',
   })
-  @ApiBody({ type: CreateKeyRequestDto })
+  @ApiBody({
+    type: CreateKeyRequestDto,
+    examples: {
+      bothWindows: {
+        summary: 'Hourly and daily limits',
+        value: { name: 'partner', hourlyLimit: 100, dailyLimit: 1000, expires: '90d' },
+      },
+      unlimited: {
+        summary: 'No limit',
+        value: { name: 'internal', hourlyLimit: null, dailyLimit: null },
+      },
+      shortForm: {
+        summary: 'One window (short form)',
+        value: { name: 'alice', limit: 100, period: 'hour' },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiBadRequestResponse({
+    description:
+      'A field is invalid, or limit and period are mixed with hourlyLimit or dailyLimit.',
+    type: ErrorResponseDto,
+  })
   create(@Body() body: CreateKeyRequestDto): Promise<CreatedApiKeyDto> {
     const expiresAt =
       body.expires === undefined ? null : parseExpiry(body.expires, this.clock.now().getTime());
@@ -81,6 +111,36 @@ export class AdminKeysController {
   @ApiOkResponse({ type: ApiKeySummaryDto })
   show(@Param('id') id: string): Promise<ApiKeySummaryDto> {
     return this.keys.show(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change the limits of a key',
+    description:
+      'Sets the hourly and daily limits of an active key. A field left out keeps its limit, and ' +
+      'null removes it. Usage so far is kept and counts against the new limits. The change applies ' +
+      'at once in this server, and within KEY_ROW_CACHE_MS in other server processes.',
+  })
+  @ApiBody({
+    type: UpdateKeyLimitsRequestDto,
+    examples: {
+      bothWindows: { summary: 'Set both windows', value: { hourlyLimit: 100, dailyLimit: 1000 } },
+      removeDaily: { summary: 'Remove the daily limit', value: { dailyLimit: null } },
+    },
+  })
+  @ApiOkResponse({ type: ApiKeySummaryDto })
+  @ApiBadRequestResponse({
+    description:
+      'The body sets neither hourlyLimit nor dailyLimit, sets one to something other than an ' +
+      'integer of 0 or more or null, or has another field.',
+    type: ErrorResponseDto,
+  })
+  @ApiConflictResponse({ description: 'The key is revoked or expired.', type: ErrorResponseDto })
+  setLimits(
+    @Param('id') id: string,
+    @Body() body: UpdateKeyLimitsRequestDto,
+  ): Promise<ApiKeySummaryDto> {
+    return this.keys.setLimits(id, body);
   }
 
   @Post(':id/revoke')

@@ -6,6 +6,10 @@ export const API_KEY_COLUMNS =
   'id, name, key_hash, created_at, revoked_at, expires_at, last_used_at, replaced_by, hourly_limit, ' +
   'hourly_used, hourly_window_start, daily_limit, daily_used, daily_window_start';
 
+/** The columns that hold a key's quota windows. */
+export const QUOTA_COLUMNS =
+  'hourly_limit, hourly_used, hourly_window_start, daily_limit, daily_used, daily_window_start';
+
 /** A row of api_keys as raw SQL returns it: snake_case names, and BIGINT as a string on PostgreSQL. */
 export type ApiKeyRow = Record<string, unknown>;
 
@@ -53,6 +57,26 @@ export function storedWindows(key: ApiKey): StoredWindow[] {
   return windows.filter((window) => window.limit !== null);
 }
 
+/** Lists the quota windows of a raw row that has at least the QUOTA_COLUMNS, without an entity. */
 export function windowsOfRow(row: ApiKeyRow): StoredWindow[] {
-  return storedWindows(toApiKey(row));
+  const windows: StoredWindow[] = [];
+  if (row.hourly_limit !== null && row.hourly_limit !== undefined) {
+    windows.push({
+      period: 'hour',
+      limit: Number(row.hourly_limit),
+      used: Number(row.hourly_used),
+      windowStart: Number(row.hourly_window_start),
+    });
+  }
+
+  if (row.daily_limit !== null && row.daily_limit !== undefined) {
+    windows.push({
+      period: 'day',
+      limit: Number(row.daily_limit),
+      used: Number(row.daily_used),
+      windowStart: Number(row.daily_window_start),
+    });
+  }
+
+  return windows;
 }

@@ -7,12 +7,22 @@ import type { QuotaPeriod } from '../config/environment.js';
 import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
 import { parseDuration, parseExpiry } from './key-lifetime.js';
 import { KeysService } from './keys.service.js';
+import type { QuotaLimits } from './keys.service.js';
 
 interface JsonOption {
   json?: boolean;
 }
 
-interface CreateOptions extends JsonOption {
+/**
+ * Values of `--hourly-limit` and `--daily-limit`. Commander stores a parser's null as an empty
+ * string, so the parser keeps `none` and `windowLimits` turns it into null.
+ */
+interface LimitsOptions extends JsonOption {
+  hourlyLimit?: number | 'none';
+  dailyLimit?: number | 'none';
+}
+
+interface CreateOptions extends LimitsOptions {
   name: string;
   limit?: number;
   period?: QuotaPeriod;
@@ -50,6 +60,28 @@ function printCreated(verb: string, created: CreatedApiKeyDto): void {
   print('');
 }
 
+/** Parses an `--hourly-limit` or `--daily-limit` value: an integer of 0 or more, or `none`. */
+function parseLimitOrNone(value: string): number | 'none' {
+  if (value.trim().toLowerCase() === 'none') {
+    return 'none';
+  }
+
+  const limit = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(limit)) {
+    throw new InvalidArgumentError('Expected an integer of 0 or more, or none for unlimited.');
+  }
+
+  return limit;
+}
+
+/** Reads `--hourly-limit` and `--daily-limit`: undefined when absent, null for `none`. */
+function windowLimits(options: LimitsOptions): QuotaLimits {
+  const toLimit = (value: number | 'none' | undefined): number | null | undefined =>
+    value === 'none' ? null : value;
+
+  return { hourlyLimit: toLimit(options.hourlyLimit), dailyLimit: toLimit(options.dailyLimit) };
+}
+
 /** Shared `--json` option: commands print one JSON document instead of text. */
 abstract class KeysSubCommand extends CommandRunner {
   @Option({ flags: '--json', description: 'print JSON instead of text, for scripts' })
@@ -58,8 +90,31 @@ abstract class KeysSubCommand extends CommandRunner {
   }
 }
 
-@SubCommand({ name: 'create', description: 'mint a new key and print it once' })
-export class CreateKeyCommand extends KeysSubCommand {
+/** Shared `--hourly-limit` and `--daily-limit` options of `keys create` and `keys limits`. */
+abstract class KeyLimitsSubCommand extends KeysSubCommand {
+  @Option({
+    flags: '--hourly-limit <n|none>',
+    description: 'metered requests per UTC hour, or none for unlimited',
+  })
+  parseHourlyLimit(value: string): number | 'none' {
+    return parseLimitOrNone(value);
+  }
+
+  @Option({
+    flags: '--daily-limit <n|none>',
+    description: 'metered requests per UTC day, or none for unlimited',
+  })
+  parseDailyLimit(value: string): number | 'none' {
+    return parseLimitOrNone(value);
+  }
+}
+
+@SubCommand({
+  name: 'create',
+  description:
+    'mint a new key and print it once (limits not given come from QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT)',
+})
+export class CreateKeyCommand extends KeyLimitsSubCommand {
   constructor(
     private readonly keys: KeysService,
     private readonly clock: Clock,
@@ -68,11 +123,31 @@ export class CreateKeyCommand extends KeysSubCommand {
   }
 
   async run(_parameters: string[], options: CreateOptions): Promise<void> {
+    const shortForm = options.limit !== undefined || options.period !== undefined;
+    if (shortForm && (options.hourlyLimit !== undefined || options.dailyLimit !== undefined)) {
+      throw new Error(
+        '--limit and --period cannot be combined with --hourly-limit or --daily-limit. Use ' +
+          '--limit N --period hour|day for one window, or --hourly-limit and --daily-limit.',
+      );
+    }
+
+    if (options.period !== undefined && options.limit === undefined) {
+      throw new Error(
+        `--period without --limit is invalid. Give both, such as --limit 100 --period ${options.period}.`,
+      );
+    }
+
     const expiresAt =
       options.expires === undefined
         ? null
         : parseExpiry(options.expires, this.clock.now().getTime(), '--expires');
-    const created = await this.keys.create({ ...options, expiresAt });
+    const created = await this.keys.create({
+      name: options.name,
+      limit: options.limit,
+      period: options.period,
+      ...windowLimits(options),
+      expiresAt,
+    });
     if (options.json) {
       printJson(created);
       return;
@@ -92,7 +167,8 @@ export class CreateKeyCommand extends KeysSubCommand {
 
   @Option({
     flags: '--limit <requests>',
-    description: 'metered requests allowed per period (default: QUOTA_LIMIT)',
+    description:
+      'short form for one window: metered requests per --period, with no limit in the other window',
   })
   parseLimit(value: string): number {
     const limit = Number(value);
@@ -105,7 +181,7 @@ export class CreateKeyCommand extends KeysSubCommand {
 
   @Option({
     flags: '--period <period>',
-    description: 'quota window, hour or day, aligned to UTC (default: QUOTA_PERIOD)',
+    description: 'window of --limit, hour or day, aligned to UTC (default: day)',
   })
   parsePeriod(value: string): QuotaPeriod {
     if (!(QUOTA_PERIODS as readonly string[]).includes(value)) {
@@ -253,6 +329,33 @@ export class RotateKeyCommand extends KeysSubCommand {
   }
 }
 
+@SubCommand({
+  name: 'limits',
+  arguments: '<id>',
+  description: 'change the hourly and daily limits of a key, keeping its usage so far',
+})
+export class SetKeyLimitsCommand extends KeyLimitsSubCommand {
+  constructor(private readonly keys: KeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: LimitsOptions): Promise<void> {
+    if (options.hourlyLimit === undefined && options.dailyLimit === undefined) {
+      throw new Error(
+        'Missing --hourly-limit and --daily-limit. Give one or both, such as keys limits ID --hourly-limit 100 --daily-limit none.',
+      );
+    }
+
+    const key = await this.keys.setLimits(id, windowLimits(options));
+    if (options.json) {
+      printJson(key);
+      return;
+    }
+
+    print(`Key ${key.id} ("${key.name}") now has quota ${describeQuota(key)}.`);
+  }
+}
+
 @Command({
   name: 'keys',
   description: 'manage API keys',
@@ -262,6 +365,7 @@ export class RotateKeyCommand extends KeysSubCommand {
     ShowKeyCommand,
     RevokeKeyCommand,
     RotateKeyCommand,
+    SetKeyLimitsCommand,
   ],
 })
 export class KeysCommand extends CommandRunner {

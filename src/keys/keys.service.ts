@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   ConflictException,
+  HttpStatus,
   Injectable,
   Logger,
   NotFoundException,
@@ -10,6 +11,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
 
+import { ApiException } from '../common/api-exception.js';
 import { Clock } from '../common/clock.js';
 import { Environment, QUOTA_PERIODS, QuotaPeriod } from '../config/environment.js';
 import { StoredWindow, usedInCurrentWindow, windowEnd } from '../quota/quota-window.js';
@@ -20,8 +22,21 @@ import { ApiKeySummaryDto, CreatedApiKeyDto, KeyStatus } from './api-key.dto.js'
 import { isBcryptHash, KeyHasher } from './key-hasher.js';
 import { VerificationCache } from './verification-cache.js';
 
-export interface CreateKeyOptions {
+/**
+ * Metered requests a key may make per UTC window. Null is unlimited in that window. Undefined
+ * means the configured default when creating a key and no change when updating one.
+ */
+export interface QuotaLimits {
+  hourlyLimit?: number | null;
+  dailyLimit?: number | null;
+}
+
+export interface CreateKeyOptions extends QuotaLimits {
   name: string;
+  /**
+   * Short form for a single window: `limit` requests per `period` (default `day`), and no limit in
+   * the other window. It cannot be combined with `hourlyLimit` or `dailyLimit`.
+   */
   limit?: number;
   period?: QuotaPeriod;
   /** Unix time in milliseconds after which the key stops working; null or absent: never. */
@@ -79,16 +94,9 @@ export class KeysService {
   /** Mints a key, stores only its bcrypt hash, and returns the key; it cannot be shown again. */
   async create(options: CreateKeyOptions): Promise<CreatedApiKeyDto> {
     const name = validateKeyName(options.name);
-    const period = options.period ?? this.environment.QUOTA_PERIOD;
-    const limit = options.limit ?? this.environment.QUOTA_LIMIT;
-    validateQuota(limit, period);
+    const limits = this.limitsForNewKey(options);
 
-    const minted = await this.mint({
-      name,
-      expiresAt: options.expiresAt ?? null,
-      hourlyLimit: period === 'hour' ? limit : null,
-      dailyLimit: period === 'day' ? limit : null,
-    });
+    const minted = await this.mint({ name, expiresAt: options.expiresAt ?? null, ...limits });
     await this.keys.insert(minted.entity);
 
     return { ...toSummary(minted.entity, this.clock.now().getTime()), key: minted.key };
@@ -148,6 +156,43 @@ export class KeysService {
     this.recentRows?.delete(id);
 
     return { ...toSummary(minted.entity, nowMs), key: minted.key };
+  }
+
+  /**
+   * Changes the hourly and daily limits of key `id`. An undefined limit stays as it is, and null
+   * removes the limit. Usage counts are kept, so requests already made in the current window count
+   * against the new limit. A revoked or expired key cannot work again, so changing it is a 409.
+   */
+  async setLimits(id: string, limits: QuotaLimits): Promise<ApiKeySummaryDto> {
+    const changes: Partial<Pick<ApiKey, 'hourlyLimit' | 'dailyLimit'>> = {};
+    if (limits.hourlyLimit !== undefined) {
+      changes.hourlyLimit = validateLimit('hourlyLimit', limits.hourlyLimit);
+    }
+
+    if (limits.dailyLimit !== undefined) {
+      changes.dailyLimit = validateLimit('dailyLimit', limits.dailyLimit);
+    }
+
+    if (Object.keys(changes).length === 0) {
+      throw new ApiException(
+        HttpStatus.BAD_REQUEST,
+        'Missing hourlyLimit and dailyLimit. Send one or both, each an integer of 0 or more or null for unlimited.',
+        { field: 'body' },
+      );
+    }
+
+    const key = await this.findOrThrow(id);
+    const status = statusOf(key, this.clock.now().getTime());
+    if (status !== 'active') {
+      throw new ConflictException(
+        `Key ${id} is ${status}, so its limits cannot be changed. Create a new key.`,
+      );
+    }
+
+    await this.keys.update({ id }, changes);
+    this.recentRows?.delete(id);
+
+    return this.show(id);
   }
 
   async list(): Promise<ApiKeySummaryDto[]> {
@@ -264,8 +309,9 @@ export class KeysService {
 
   /**
    * Reads one key by id with raw SQL, which costs a fraction of TypeORM's query builder, or takes
-   * it from the rows read in the last KEY_ROW_CACHE_MS. Revoking or rotating a key in this process
-   * drops its cached row at once. Another process picks up the change within KEY_ROW_CACHE_MS.
+   * it from the rows read in the last KEY_ROW_CACHE_MS. Revoking, rotating or changing the limits
+   * of a key in this process drops its cached row at once. Another process picks up the change
+   * within KEY_ROW_CACHE_MS.
    */
   private async findRow(id: string): Promise<ApiKey | undefined> {
     const cached = this.recentRows?.get(id);
@@ -281,6 +327,55 @@ export class KeysService {
     const key = toApiKey(row);
     this.recentRows?.set(id, key);
     return key;
+  }
+
+  /**
+   * Resolves the limits of a new key from either the short form (`limit` per `period`) or the
+   * window limits, falling back to QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT for an undefined one.
+   */
+  private limitsForNewKey(
+    options: CreateKeyOptions,
+  ): Required<Pick<ApiKey, 'hourlyLimit' | 'dailyLimit'>> {
+    const { limit, period, hourlyLimit, dailyLimit } = options;
+    const shortForm = limit !== undefined || period !== undefined;
+    if (shortForm && (hourlyLimit !== undefined || dailyLimit !== undefined)) {
+      throw new ApiException(
+        HttpStatus.BAD_REQUEST,
+        'limit and period cannot be combined with hourlyLimit or dailyLimit. Send either limit ' +
+          '(with period hour or day) for one window, or hourlyLimit and dailyLimit.',
+        { field: limit !== undefined ? 'limit' : 'period' },
+      );
+    }
+
+    if (!shortForm) {
+      // Only undefined takes the default, because null is an explicit request for no limit.
+      return {
+        hourlyLimit: validateLimit(
+          'hourlyLimit',
+          hourlyLimit === undefined ? this.environment.QUOTA_HOURLY_LIMIT : hourlyLimit,
+        ),
+        dailyLimit: validateLimit(
+          'dailyLimit',
+          dailyLimit === undefined ? this.environment.QUOTA_DAILY_LIMIT : dailyLimit,
+        ),
+      };
+    }
+
+    if (limit === undefined) {
+      throw new ApiException(
+        HttpStatus.BAD_REQUEST,
+        `period without limit is invalid. Send both, such as {"limit": 100, "period": "${period}"}`,
+        { field: 'limit' },
+      );
+    }
+
+    const window = period ?? 'day';
+    validateQuota(limit, window);
+
+    return {
+      hourlyLimit: window === 'hour' ? limit : null,
+      dailyLimit: window === 'day' ? limit : null,
+    };
   }
 
   private async findOrThrow(id: string): Promise<ApiKey> {
@@ -302,6 +397,19 @@ function validateKeyName(name: string): string {
   }
 
   return trimmed;
+}
+
+/** Returns `limit` when it is null or an integer of 0 or more, and throws a 400 otherwise. */
+function validateLimit(field: string, limit: number | null): number | null {
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
+    throw new ApiException(
+      HttpStatus.BAD_REQUEST,
+      `${field} must be an integer of 0 or more, or null for unlimited, got ${limit}`,
+      { field },
+    );
+  }
+
+  return limit;
 }
 
 function validateQuota(limit: number, period: string): void {

@@ -1,4 +1,5 @@
 import { QuotaPeriod } from '../config/environment.js';
+import type { LimitUsage } from '../common/rate-limit.js';
 
 const PERIOD_MS: Record<QuotaPeriod, number> = { hour: 3_600_000, day: 86_400_000 };
 
@@ -30,4 +31,21 @@ export interface StoredWindow {
 /** Requests used in the window that contains `nowMs`; a stored count from an ended window is 0. */
 export function usedInCurrentWindow(window: StoredWindow, nowMs: number): number {
   return window.windowStart >= windowStart(window.period, nowMs) ? window.used : 0;
+}
+
+export function periodSeconds(period: QuotaPeriod): number {
+  return PERIOD_MS[period] / 1000;
+}
+
+/** Returns the usage of a window at `nowMs`, in the form the headers report. */
+export function usageOf(window: StoredWindow, nowMs: number): LimitUsage {
+  const limit = window.limit ?? Infinity;
+
+  return {
+    window: window.period,
+    limit,
+    remaining: Math.max(0, limit - usedInCurrentWindow(window, nowMs)),
+    windowSeconds: periodSeconds(window.period),
+    resetSeconds: secondsUntilWindowEnd(window.period, nowMs),
+  };
 }

@@ -3,11 +3,13 @@ import { ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags } from
 
 import { ApiKeyAuth } from '../common/api-key-auth.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { Metered } from '../quota/metered.decorator.js';
 import { CurrentTimeDto } from './current-time.dto.js';
 import { TimeService } from './time.service.js';
 
 const DESCRIPTION =
-  'Returns the current time of the server. Not metered: it uses no quota. The body is ignored, so an empty ' +
+  'Returns the current time of the server. Not metered unless the server runs with METER_CURRENT_TIME=true, ' +
+  'which charges one quota unit per call. The body is ignored, so an empty ' +
   'POST with Content-Type: application/json works.';
 
 @ApiTags('time')
@@ -16,6 +18,7 @@ const DESCRIPTION =
   description: 'The body is over BODY_LIMIT_BYTES.',
   type: ErrorResponseDto,
 })
+@Metered((environment) => (environment.METER_CURRENT_TIME ? 1 : 0))
 @Controller('get-current-time')
 export class TimeController {
   constructor(private readonly time: TimeService) {}

@@ -8,17 +8,21 @@ const execFileAsync = promisify(execFile);
 /** The compiled entry points; `npm test` builds them first. */
 export const DIST = join(process.cwd(), 'dist', 'src');
 
-/** Runs the admin CLI against a database and returns its output and exit code. */
+/**
+ * Runs the admin CLI against a database and returns its output and exit code. `environment` adds
+ * to or overrides the variables of the test process.
+ */
 export async function runCli(
   databasePath: string,
   args: string[],
+  environment: Record<string, string> = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   try {
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
       [join(DIST, 'cli.js'), ...args],
       {
-        env: { ...process.env, DATABASE_PATH: databasePath },
+        env: { ...process.env, ...environment, DATABASE_PATH: databasePath },
       },
     );
     return { stdout, stderr, exitCode: 0 };
@@ -47,10 +51,15 @@ export interface ServerProcess {
   /** Waits up to 10 s for stdout to match `pattern`, and returns the match or null. */
   waitForOutput(pattern: RegExp): Promise<RegExpMatchArray | null>;
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL, as a crash would, and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `node dist/src/main.js` on a free port and waits until it responds to HTTP. */
-export async function startServerProcess(databasePath: string): Promise<ServerProcess> {
+export async function startServerProcess(
+  databasePath: string,
+  environment: Record<string, string> = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
     env: {
@@ -59,6 +68,7 @@ export async function startServerProcess(databasePath: string): Promise<ServerPr
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...environment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,7 +85,7 @@ export async function startServerProcess(databasePath: string): Promise<ServerPr
       throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
     }
     try {
-      await fetch(`${baseUrl}/docs-json`);
+      await (await fetch(`${baseUrl}/docs-json`)).arrayBuffer();
       break;
     } catch {
       if (Date.now() > deadline) {
@@ -103,6 +113,12 @@ export async function startServerProcess(databasePath: string): Promise<ServerPr
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
+        await exited;
+      }
+    },
+    kill: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
         await exited;
       }
     },

@@ -50,6 +50,7 @@ export async function startTestServer(
     {
       LOG_LEVEL: 'fatal',
       AUTH_FAILURE_LIMIT: '100000',
+      BURST_LIMIT: '100000',
       ...options.environment,
       DATABASE_PATH: databasePath,
     },
@@ -124,6 +125,22 @@ export async function request(
   }
 
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** An admin token for tests that start a server with ADMIN_TOKEN. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+
+/** Calls an /admin/keys route with the admin token, or with `token` when given. */
+export function adminRequest(
+  server: Pick<TestServer, 'baseUrl'>,
+  path: string,
+  init: { method?: string; json?: unknown; token?: string } = {},
+) {
+  return request(server.baseUrl, `/admin/keys${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${init.token ?? TEST_ADMIN_TOKEN}` },
+    json: init.json,
+  });
 }
 
 /** POSTs a raw JSON text to /check-prime, so big integers are sent as bare numbers. */

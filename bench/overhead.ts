@@ -1,21 +1,31 @@
 /**
- * Guard-cost benchmark. Starts two instances of the app in this process, on 127.0.0.1 with free
- * ports and fresh SQLite files in a temporary folder. Both are built the same way, with
- * @nestjs/testing. In the "unguarded" instance the ApiKeyGuard provider is replaced by a guard
- * that lets every request through. Both instances get the same requests: POST /get-current-time
- * (authenticated, not metered) with the same Authorization header, after a few requests that fill
- * the guarded instance's verification cache. autocannon's command-line program loads them in turn,
- * as a child process, in the order guarded, unguarded, unguarded, guarded, and so on, so a drift in
- * the machine's load falls on both alike. Prints req/s, p50 and p99 per run and the guard's cost,
- * 1 - (guarded req/s / unguarded req/s). All traffic stays on the loopback interface.
+ * Overhead benchmark: what one layer costs in throughput. Starts two instances of the app in this
+ * process, on 127.0.0.1 with free ports and fresh SQLite files in a temporary folder, built the
+ * same way with @nestjs/testing, that differ only in the layer measured:
  *
- *   npm run bench:guard                        builds, then runs node dist/bench/guard.js
- *   BENCH_DURATION=5 BENCH_GUARD_ROUNDS=1 npm run bench:guard
+ * - `guard`: in the "unguarded" instance the ApiKeyGuard provider is replaced by a guard that lets
+ *   every request through.
+ * - `metering`: the "metered" instance runs with METER_CURRENT_TIME=true, so every call is charged
+ *   to the key's quota with one UPDATE and gets the rate-limit headers; the "unmetered" instance
+ *   runs the same route without metering.
+ * - `metering-work`: as `metering`, but the instance without metering runs every handler one step
+ *   later, in setImmediate, as the metered path does when it batches its charges. That step alone
+ *   changes the request rate on this machine, so this pair shows the cost of the metering work.
+ *
+ * Both instances get the same requests: POST /get-current-time with the same Authorization header,
+ * after a few requests that fill the verification cache. autocannon's command-line program loads
+ * them in turn, as a child process, in the order A, B, B, A, and so on, so a drift in the machine's
+ * load falls on both alike. Prints req/s, p50 and p99 per run and the layer's cost,
+ * 1 - (req/s with the layer / req/s without it). All traffic stays on the loopback interface.
+ *
+ *   npm run bench:guard                        builds, then runs node dist/bench/overhead.js guard
+ *   npm run bench:metering                     the same with the metering layer
+ *   BENCH_DURATION=5 BENCH_ROUNDS=1 npm run bench:metering
  *
  * Settings: BENCH_DURATION (10) measured seconds per run, BENCH_WARMUP (2) unmeasured seconds of
- * the same load before each run, BENCH_CONNECTIONS (50) for both instances, BENCH_GUARD_ROUNDS (2)
+ * the same load before each run, BENCH_CONNECTIONS (50) for both instances, BENCH_ROUNDS (2)
  * measured runs per instance. BENCH_LOAD_CPUS (unset) is a CPU list that autocannon is pinned to
- * with taskset. `npm run bench:guard:pinned` runs this process on CPU 0 and autocannon on CPU 1.
+ * with taskset. The `:pinned` scripts run this process on CPU 0 and autocannon on CPU 1.
  *
  * It prints numbers only and asserts nothing about them.
  */
@@ -24,8 +34,10 @@ import 'reflect-metadata';
 import os from 'node:os';
 import path from 'node:path';
 
+import type { NestInterceptor } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { from, mergeMap } from 'rxjs';
 
 import { configureApp, createAdapter } from '../src/app.factory.js';
 import { AppModule } from '../src/app.module.js';
@@ -50,7 +62,44 @@ import {
   serveOnLoopback,
 } from './load.js';
 
-type Variant = 'guarded' | 'unguarded';
+type Variant = 'guarded' | 'unguarded' | 'metered' | 'unmetered' | 'deferred';
+
+interface Layer {
+  /** The variant with the layer first, then the one without it. */
+  variants: readonly [Variant, Variant];
+  /** Configuration of each variant on top of BENCH_ENVIRONMENT. */
+  environment(variant: Variant): Record<string, string>;
+  /** Changes a variant's app before it listens. */
+  prepare?(variant: Variant, app: NestFastifyApplication): void;
+}
+
+/**
+ * Runs each handler one step later, in the check phase after the poll phase in which its request
+ * arrived. The metered path takes the same step: the charges of one turn of the event loop share
+ * one SQLite transaction, which runs in setImmediate.
+ */
+const DEFER_TO_CHECK_PHASE: NestInterceptor = {
+  intercept: (_context, next) =>
+    from(new Promise((resolve) => setImmediate(resolve))).pipe(mergeMap(() => next.handle())),
+};
+
+const LAYERS: Record<string, Layer> = {
+  guard: { variants: ['guarded', 'unguarded'], environment: () => ({}) },
+  metering: {
+    variants: ['metered', 'unmetered'],
+    environment: (variant) => ({ METER_CURRENT_TIME: String(variant === 'metered') }),
+  },
+  // The metering work alone: both apps defer their handlers to the check phase.
+  'metering-work': {
+    variants: ['metered', 'deferred'],
+    environment: (variant) => ({ METER_CURRENT_TIME: String(variant === 'metered') }),
+    prepare: (variant, app) => {
+      if (variant === 'deferred') {
+        app.useGlobalInterceptors(DEFER_TO_CHECK_PHASE);
+      }
+    },
+  },
+};
 
 interface Target extends ServedApp {
   variant: Variant;
@@ -91,13 +140,14 @@ async function requestStatus(url: string, key: string | undefined): Promise<numb
  * AppModule provides ApiKeyGuard under its own class and as APP_GUARD with useExisting, so the
  * override replaces the global guard too.
  */
-async function startTarget(variant: Variant, tempDir: string): Promise<Target> {
+async function startTarget(layer: Layer, variant: Variant, tempDir: string): Promise<Target> {
   // Every variable is given, so a developer's .env or shell cannot change what is measured.
   // The cache lifetime is the maximum, so the verified key stays cached for the whole run.
   const environment = loadEnvironment(
     {
       ...BENCH_ENVIRONMENT,
       KEY_CACHE_TTL_SECONDS: '86400',
+      ...layer.environment(variant),
       DATABASE_PATH: path.join(tempDir, `bench-${variant}.sqlite`),
     },
     path.join(tempDir, 'no.env'),
@@ -111,12 +161,13 @@ async function startTarget(variant: Variant, tempDir: string): Promise<Target> {
     logger: ['fatal', 'error', 'warn'],
   });
   configureApp(app, environment);
+  layer.prepare?.(variant, app);
   const served = await serveOnLoopback(app);
 
   return { ...served, variant, url: `${served.baseUrl}${ROUTE}` };
 }
 
-const COLUMNS: readonly Column[] = [['round', 5, false], ['app', 9, false], ...LOAD_COLUMNS];
+const COLUMNS: readonly Column[] = [['round', 5, false], ['app', 10, false], ...LOAD_COLUMNS];
 
 function row(values: (string | number)[]): string {
   return formatRow(COLUMNS, values);
@@ -134,7 +185,15 @@ async function main(): Promise<void> {
   const durationSeconds = positiveInteger('BENCH_DURATION', 10);
   const warmUpSeconds = positiveInteger('BENCH_WARMUP', 2);
   const connections = positiveInteger('BENCH_CONNECTIONS', 50);
-  const rounds = positiveInteger('BENCH_GUARD_ROUNDS', 2);
+  const rounds = positiveInteger('BENCH_ROUNDS', 2);
+  const layerName = process.argv[2] ?? 'guard';
+  const layer = LAYERS[layerName];
+  if (!layer) {
+    throw new Error(
+      `unknown layer "${layerName}"; expected one of: ${Object.keys(LAYERS).join(', ')}`,
+    );
+  }
+  const [withLayer, withoutLayer] = layer.variants;
   const load = LoadGenerator.fromEnvironment();
 
   const cpus = os.cpus();
@@ -142,7 +201,7 @@ async function main(): Promise<void> {
     `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, Node ${process.version}`,
   );
   console.log(
-    `settings: POST ${ROUTE}, ${durationSeconds} s per run after a ${warmUpSeconds} s unmeasured ` +
+    `settings: layer ${layerName}, POST ${ROUTE}, ${durationSeconds} s per run after a ${warmUpSeconds} s unmeasured ` +
       `warm-up, ${connections} connections for both apps, measured runs per app: ${rounds}`,
   );
   console.log(
@@ -157,50 +216,55 @@ async function main(): Promise<void> {
 
   const targets = new Map<Variant, Target>();
   const runs: Run[] = [];
-  let guardedWithoutKey: number | undefined;
+  let withoutKey: number | undefined;
   try {
-    for (const variant of ['guarded', 'unguarded'] as const) {
-      targets.set(variant, await startTarget(variant, tempDir));
+    for (const variant of layer.variants) {
+      targets.set(variant, await startTarget(layer, variant, tempDir));
     }
-    const guarded = targets.get('guarded')!;
-    const unguarded = targets.get('unguarded')!;
-    // The unguarded app never reads the key, but gets the same header, so the requests are equal.
-    const { key } = await guarded.app
-      .get(KeysService)
-      .create({ name: 'bench', limit: 1e9, period: 'day' });
+    const first = targets.get(withLayer)!;
+    // Each app gets its own key with the same settings, so both verify and cache one key.
+    const keys = new Map<Variant, string>();
+    for (const [variant, target] of targets) {
+      const { key } = await target.app
+        .get(KeysService)
+        .create({ name: 'bench', hourlyLimit: null, dailyLimit: 1e12 });
+      keys.set(variant, key);
+    }
 
-    // Only the unguarded app has its guard replaced, so it returns 200 without a key. The guarded
-    // app gets its request without a key after the runs, so its counted failure cannot affect them.
-    const unguardedWithoutKey = await requestStatus(unguarded.url, undefined);
-    if (unguardedWithoutKey !== 200) {
-      throw new Error(`unguarded app: expected 200 without a key, got ${unguardedWithoutKey}`);
+    if (layerName === 'guard') {
+      // Only the unguarded app has its guard replaced, so it returns 200 without a key. The
+      // guarded app gets its request without a key after the runs, so its counted failure cannot
+      // affect them.
+      const unguardedWithoutKey = await requestStatus(targets.get(withoutLayer)!.url, undefined);
+      if (unguardedWithoutKey !== 200) {
+        throw new Error(`unguarded app: expected 200 without a key, got ${unguardedWithoutKey}`);
+      }
     }
-    for (const target of [guarded, unguarded]) {
+    for (const [variant, target] of targets) {
       for (let i = 0; i < PREFLIGHT_REQUESTS; i++) {
-        const code = await requestStatus(target.url, key);
+        const code = await requestStatus(target.url, keys.get(variant));
         if (code !== 200) {
-          throw new Error(`${target.variant}: expected 200 with the key, got ${code}`);
+          throw new Error(`${variant}: expected 200 with the key, got ${code}`);
         }
       }
     }
     console.log(
-      `without a key the unguarded app answered ${unguardedWithoutKey}; with the key both ` +
-        `answered 200 to ${PREFLIGHT_REQUESTS} requests each, so the key was verified and cached ` +
-        `before the first run`,
+      `with its key each app answered 200 to ${PREFLIGHT_REQUESTS} requests, so the key was ` +
+        `verified and cached before the first run`,
     );
 
     console.log('');
     console.log(row(COLUMNS.map(([title]) => title)));
     for (let round = 1; round <= rounds; round++) {
-      // Odd rounds start with the guarded app, even rounds with the unguarded one.
+      // Odd rounds start with the app that has the layer, even rounds with the other one.
       const order: Variant[] =
-        round % 2 === 1 ? ['guarded', 'unguarded'] : ['unguarded', 'guarded'];
+        round % 2 === 1 ? [withLayer, withoutLayer] : [withoutLayer, withLayer];
       for (const variant of order) {
         const target = targets.get(variant)!;
         const run = {
           url: target.url,
           method: 'POST',
-          headers: headers(key),
+          headers: headers(keys.get(variant)),
           connections,
         } as const;
         await load.run({ ...run, durationSeconds: warmUpSeconds });
@@ -211,7 +275,7 @@ async function main(): Promise<void> {
         console.log(row([round, variant, ...loadCells(connections, result)]));
       }
     }
-    guardedWithoutKey = await requestStatus(guarded.url, undefined);
+    withoutKey = await requestStatus(first.url, undefined);
   } finally {
     await closeApps(targets.values());
     removeTempDir();
@@ -227,31 +291,31 @@ async function main(): Promise<void> {
       `${Math.min(...values).toFixed(1)} to ${Math.max(...values).toFixed(1)} ms`;
 
     return (
-      `${pad(variant, 9, false)}  mean req/s ${mean(results.map((r) => r.requests.average)).toFixed(1)}, ` +
+      `${pad(variant, 10, false)}  mean req/s ${mean(results.map((r) => r.requests.average)).toFixed(1)}, ` +
       `p50 ${range(p50)}, p99 ${range(p99)}`
     );
   };
-  const guardedRate = mean(resultsOf('guarded').map((result) => result.requests.average));
-  const unguardedRate = mean(resultsOf('unguarded').map((result) => result.requests.average));
+  const rateOf = (variant: Variant): number =>
+    mean(resultsOf(variant).map((result) => result.requests.average));
   const perRound = Array.from({ length: rounds }, (_, i) => {
     const inRound = runs.filter((run) => run.round === i + 1);
     const rate = (variant: Variant): number =>
       inRound.find((run) => run.variant === variant)!.result.requests.average;
 
-    return percent(1 - rate('guarded') / rate('unguarded'));
+    return percent(1 - rate(withLayer) / rate(withoutLayer));
   });
 
   console.log('');
   console.log(`mean over the measured runs of each app (${rounds} each):`);
-  console.log(`  ${summary('guarded')}`);
-  console.log(`  ${summary('unguarded')}`);
+  console.log(`  ${summary(withLayer)}`);
+  console.log(`  ${summary(withoutLayer)}`);
   console.log(
-    `guard cost, 1 - guarded / unguarded mean req/s: ${percent(1 - guardedRate / unguardedRate)} ` +
-      `(per round: ${perRound.join(', ')})`,
+    `${layerName} cost, 1 - ${withLayer} / ${withoutLayer} mean req/s: ` +
+      `${percent(1 - rateOf(withLayer) / rateOf(withoutLayer))} (per round: ${perRound.join(', ')})`,
   );
   console.log(
-    `after the runs, without a key the guarded app answered ${String(guardedWithoutKey)}` +
-      (guardedWithoutKey === 401 ? ' (the guard was active)' : ' (expected 401)'),
+    `after the runs, without a key the ${withLayer} app answered ${String(withoutKey)}` +
+      (withoutKey === 401 ? ' (the guard was active)' : ' (expected 401)'),
   );
   console.log(`load average at end (1/5/15 min): ${loadAverage()}`);
 }
