@@ -35,8 +35,10 @@ describe('/check-prime under load', () => {
 
     expect(results.map((response) => response.status)).toEqual(Array(20).fill(200));
     expect(latencies.length).toBeGreaterThan(10);
-    // A generous bound for a shared machine; BENCHMARKS.md has the measured figures.
-    expect(p99).toBeLessThan(50);
+    // Not a speed check (BENCHMARKS.md has the figures): one 4096-bit test takes about 250 ms of
+    // CPU, so a test that ran on the event loop would hold requests at least that long. The bound
+    // stays below that with room for a shared, loaded machine.
+    expect(p99).toBeLessThan(200);
   });
 
   it('answers 503 with Retry-After when a test exceeds PRIME_TIMEOUT_MS', async () => {

@@ -97,6 +97,18 @@ describe('rate-limit headers', () => {
     expect(denied.headers.get('retry-after')).toBe('9000');
   });
 
+  it('explains a quota of 0', async () => {
+    const { key } = await server.mintKey({ hourlyLimit: null, dailyLimit: 0 });
+
+    const denied = await checkPrime(server, key, '{"number": 7}');
+
+    expect(denied.status).toBe(429);
+    expect(denied.body.message).toBe(
+      'Request limit exceeded: the daily quota of this key is 0 requests, so no metered request ' +
+        'is allowed. Ask an operator to raise it.',
+    );
+  });
+
   it('omits headers on unmetered routes', async () => {
     const { key } = await server.mintKey({ dailyLimit: 1 });
 
@@ -147,8 +159,13 @@ describe('burst limit', () => {
     }
 
     const throttled = await request(server.baseUrl, '/get-current-time', { key });
+    const throttledAgain = await request(server.baseUrl, '/get-current-time', { key });
 
     expect(statuses).toEqual([200, 200, 200]);
+    // Both fall in one window, so both name the same end of it.
+    expect(throttledAgain.headers.get('x-ratelimit-reset')).toBe(
+      throttled.headers.get('x-ratelimit-reset'),
+    );
     expect(throttled.status).toBe(429);
     expect(throttled.body).toMatchObject({
       reason: 'burst',
@@ -183,13 +200,17 @@ describe('burst limit', () => {
 
   it('charges nothing when throttled', async () => {
     const { key } = await server.mintKey({ dailyLimit: 10 });
-    for (let call = 0; call < 4; call++) {
+    for (let call = 0; call < 3; call++) {
       await checkPrime(server, key, '{"number": 7}');
     }
+    const throttled = await checkPrime(server, key, '{"number": 7}');
     await new Promise((resolve) => setTimeout(resolve, 2100));
 
     const next = await checkPrime(server, key, '{"number": 7}');
 
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('ratelimit-policy')).toBe('"day";q=10;w=86400, "burst";q=3;w=2');
+    expect(throttled.headers.get('ratelimit')).toMatch(/^"burst";r=0;t=[12]$/);
     expect(next.headers.get('x-ratelimit-remaining')).toBe('6');
   });
 });

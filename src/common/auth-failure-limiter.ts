@@ -49,8 +49,9 @@ export class AuthFailureLimiter {
       remaining: 0,
       windowSeconds: this.environment.AUTH_FAILURE_WINDOW_SECONDS,
       resetSeconds: Math.max(1, Math.ceil((until - nowMs) / 1000)),
+      resetAtMs: until,
     };
-    throw new TooManyRequestsException('auth-failures', usage, rateLimitHeaders([], usage, nowMs));
+    throw new TooManyRequestsException('auth-failures', usage, rateLimitHeaders([], usage));
   }
 
   /** Counts one failure; the failure that reaches the limit blocks the address for the window. */

@@ -21,7 +21,13 @@ describe(FixedWindowThrottlerStorage.name, () => {
 
     expect([first.totalHits, second.totalHits]).toEqual([1, 2]);
     expect([first.isBlocked, second.isBlocked]).toEqual([false, false]);
-    expect(third).toEqual({ totalHits: 3, timeToExpire: 1, isBlocked: true, timeToBlockExpire: 1 });
+    expect(third).toEqual({
+      totalHits: 3,
+      timeToExpire: 1,
+      isBlocked: true,
+      timeToBlockExpire: 1,
+      windowEndsAtMs: 1_001_000,
+    });
   });
 
   it('starts a new window once the old one has ended', async () => {

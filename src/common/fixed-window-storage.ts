@@ -10,6 +10,11 @@ interface Counter {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+/** A throttler record with the exact end of its window, which the seconds of the record round. */
+export interface TimedThrottlerRecord extends ThrottlerStorageRecord {
+  windowEndsAtMs: number;
+}
+
 /**
  * In-memory storage for @nestjs/throttler that counts hits in fixed windows: O(1) per request.
  * The throttler's default storage keeps one expiry time per hit and scans them on every request,
@@ -32,7 +37,7 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage, OnApplicat
     limit: number,
     blockDuration: number,
     throttlerName: string,
-  ): Promise<ThrottlerStorageRecord> {
+  ): Promise<TimedThrottlerRecord> {
     const nowMs = this.now();
     const id = `${throttlerName}\u0000${key}`;
     let counter = this.counters.get(id);
@@ -55,6 +60,7 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage, OnApplicat
       timeToExpire: seconds(counter.windowEndsAt - nowMs),
       isBlocked: blocked,
       timeToBlockExpire: blocked ? seconds(blockEndsAt - nowMs) : 0,
+      windowEndsAtMs: blocked ? blockEndsAt : counter.windowEndsAt,
     });
   }
 

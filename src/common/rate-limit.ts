@@ -14,6 +14,8 @@ export interface LimitUsage {
   windowSeconds: number;
   /** Whole seconds until the window ends and its count starts over, at least 1. */
   resetSeconds: number;
+  /** When the window ends, in Unix milliseconds. */
+  resetAtMs: number;
 }
 
 export type LimitReason = 'quota' | 'burst' | 'auth-failures';
@@ -23,17 +25,18 @@ export type LimitReason = 'quota' | 'burst' | 'auth-failures';
  * - `RateLimit-Policy` lists every limit as `"name";q=<quota>;w=<window seconds>` (IETF draft
  *   draft-ietf-httpapi-ratelimit-headers, version 8 and later).
  * - `RateLimit` gives the tightest quota window as `"name";r=<remaining>;t=<seconds to reset>`.
- *   The burst window is the tightest only when the key has no quota.
+ *   The burst window is the tightest only when the key has no quota. On a 429, it gives the
+ *   exceeded window instead.
  * - `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` repeat the tightest
  *   window; the reset is a Unix time in seconds, as GitHub sends it.
  */
 export function rateLimitHeaders(
   quotas: LimitUsage[],
   burst: LimitUsage | undefined,
-  nowMs: number,
+  exceeded?: LimitUsage,
 ): Record<string, string> {
   const policies = burst ? [...quotas, burst] : quotas;
-  const tightest = tightestOf(quotas) ?? burst;
+  const tightest = exceeded ?? tightestOf(quotas) ?? burst;
   if (!tightest) {
     return {};
   }
@@ -45,7 +48,7 @@ export function rateLimitHeaders(
     RateLimit: `"${tightest.window}";r=${tightest.remaining};t=${tightest.resetSeconds}`,
     'X-RateLimit-Limit': String(tightest.limit),
     'X-RateLimit-Remaining': String(tightest.remaining),
-    'X-RateLimit-Reset': String(Math.floor(nowMs / 1000) + tightest.resetSeconds),
+    'X-RateLimit-Reset': String(Math.ceil(tightest.resetAtMs / 1000)),
   };
 }
 
@@ -66,8 +69,11 @@ const plural = (count: number, noun: string): string => `${count} ${noun}${count
 
 const MESSAGES: Record<LimitReason, (usage: LimitUsage) => string> = {
   quota: (usage) =>
-    `Request limit exceeded: the ${usage.window === 'hour' ? 'hourly' : 'daily'} quota of ` +
-    `${plural(usage.limit, 'request')} is used up. Retry in ${plural(usage.resetSeconds, 'second')}, when the window resets.`,
+    usage.limit === 0
+      ? `Request limit exceeded: the ${usage.window === 'hour' ? 'hourly' : 'daily'} quota of this ` +
+        'key is 0 requests, so no metered request is allowed. Ask an operator to raise it.'
+      : `Request limit exceeded: the ${usage.window === 'hour' ? 'hourly' : 'daily'} quota of ` +
+        `${plural(usage.limit, 'request')} is used up. Retry in ${plural(usage.resetSeconds, 'second')}, when the window resets.`,
   burst: (usage) =>
     `Too many requests in a short time: the burst limit is ${plural(usage.limit, 'request')} per ` +
     `${usage.windowSeconds} s for each key. Retry in ${plural(usage.resetSeconds, 'second')}.`,

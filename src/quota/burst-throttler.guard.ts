@@ -4,7 +4,9 @@ import type { ThrottlerRequest } from '@nestjs/throttler';
 
 import { requestKey } from '../common/api-key.guard.js';
 import type { RequestWithKey } from '../common/api-key.guard.js';
+import type { TimedThrottlerRecord } from '../common/fixed-window-storage.js';
 import { LimitUsage, rateLimitHeaders, TooManyRequestsException } from '../common/rate-limit.js';
+import { usageOf } from './quota-window.js';
 
 const BURST_USAGE = Symbol('primetime:burst-usage');
 
@@ -42,19 +44,26 @@ export class BurstThrottlerGuard extends ThrottlerGuard {
 
     const name = throttler.name ?? BURST_THROTTLER;
     const hits = await this.storageService.increment(`${name}:${key.id}`, ttl, limit, 0, name);
+    const nowMs = Date.now();
+    const seconds = hits.isBlocked ? hits.timeToBlockExpire : hits.timeToExpire;
+    // Another storage may not report the exact end, so fall back to the rounded seconds.
+    const resetAtMs =
+      (hits as Partial<TimedThrottlerRecord>).windowEndsAtMs ?? nowMs + seconds * 1000;
     const usage: LimitUsage = {
       window: name,
       limit,
       remaining: Math.max(0, limit - hits.totalHits),
       windowSeconds: Math.max(1, Math.round(ttl / 1000)),
-      resetSeconds: Math.max(1, hits.isBlocked ? hits.timeToBlockExpire : hits.timeToExpire),
+      resetSeconds: Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000)),
+      resetAtMs,
     };
     if (hits.isBlocked) {
       const exceeded = { ...usage, remaining: 0 };
+      const quotas = key.quotaWindows.map((window) => usageOf(window, nowMs));
       throw new TooManyRequestsException(
         'burst',
         exceeded,
-        rateLimitHeaders([], exceeded, Date.now()),
+        rateLimitHeaders(quotas, exceeded, exceeded),
       );
     }
 

@@ -47,5 +47,6 @@ export function usageOf(window: StoredWindow, nowMs: number): LimitUsage {
     remaining: Math.max(0, limit - usedInCurrentWindow(window, nowMs)),
     windowSeconds: periodSeconds(window.period),
     resetSeconds: secondsUntilWindowEnd(window.period, nowMs),
+    resetAtMs: windowEnd(window.period, nowMs),
   };
 }

@@ -5,7 +5,6 @@ import { mergeMap, Observable } from 'rxjs';
 
 import { requestKey } from '../common/api-key.guard.js';
 import type { RequestWithKey } from '../common/api-key.guard.js';
-import { Clock } from '../common/clock.js';
 import { rateLimitHeaders, TooManyRequestsException } from '../common/rate-limit.js';
 import { Environment } from '../config/environment.js';
 import { burstUsage } from './burst-throttler.guard.js';
@@ -35,7 +34,6 @@ export class QuotaInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly quota: QuotaService,
-    private readonly clock: Clock,
     private readonly environment: Environment,
   ) {}
 
@@ -83,7 +81,7 @@ export class QuotaInterceptor implements NestInterceptor {
   }
 
   private headers(decision: QuotaDecision, request: MeteredRequest): Record<string, string> {
-    return rateLimitHeaders(decision.usage, burstUsage(request), this.clock.now().getTime());
+    return rateLimitHeaders(decision.usage, burstUsage(request));
   }
 
   private exceeded(
@@ -98,7 +96,7 @@ export class QuotaInterceptor implements NestInterceptor {
     return new TooManyRequestsException(
       'quota',
       exceeded,
-      this.headers({ ...decision, usage }, request),
+      rateLimitHeaders(usage, burstUsage(request), exceeded),
     );
   }
 }

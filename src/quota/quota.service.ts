@@ -92,7 +92,7 @@ export class QuotaService {
         return {
           allowed: false,
           usage: decision.usage,
-          exceeded: { ...tightest, resetSeconds: 1 },
+          exceeded: { ...tightest, resetSeconds: 1, resetAtMs: this.clock.now().getTime() + 1000 },
         };
       }
 
