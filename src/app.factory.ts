@@ -7,25 +7,33 @@ import { BodyValidationPipe } from './common/body-validation.pipe.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { parseJsonBody, serializeJson } from './common/json-body.js';
 import { Environment, loadEnvironment } from './config/environment.js';
+import {
+  createPino,
+  logRequests,
+  loggerServiceRequestSink,
+  nestLoggerFor,
+  pinoRequestSink,
+} from './logging.js';
 import { setUpSwagger } from './swagger.js';
 
 /**
  * Creates the HTTP app with everything main.ts uses: Fastify, lossless JSON bodies, the global
- * validation pipe and exception filter, and Swagger. The caller calls listen(). `logger`
- * replaces the console logger, for example to capture log lines in a test.
+ * validation pipe and exception filter, structured logs with one line per request, and Swagger.
+ * The caller calls listen() and handles shutdown signals. `logger` replaces the pino logger, for
+ * example to capture log lines in a test, and then receives the request lines too.
  */
 export async function createApp(
   environment: Environment = loadEnvironment(),
   options: { logger?: LoggerService } = {},
 ): Promise<NestFastifyApplication> {
+  const root = options.logger ? null : createPino(environment);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(environment),
     createAdapter(environment),
-    {
-      logger: options.logger ?? loggerLevels(environment),
-    },
+    { logger: options.logger ?? nestLoggerFor(root!) },
   );
   configureApp(app, environment);
+  logRequests(app, root ? pinoRequestSink(root) : loggerServiceRequestSink(options.logger!));
 
   return app;
 }
@@ -45,12 +53,11 @@ function trustProxyOption(setting: boolean | number | string): boolean | string 
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
-/** Applies the body parsers, the global pipe and filter, shutdown hooks and Swagger to an app. */
+/** Applies the body parsers, the global pipe and filter, and Swagger to an app. */
 export function configureApp(app: NestFastifyApplication, environment: Environment): void {
   registerJsonBodies(app, environment.BODY_LIMIT_BYTES);
   app.useGlobalPipes(new BodyValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(environment.BODY_LIMIT_BYTES));
-  app.enableShutdownHooks();
   setUpSwagger(app, environment);
 }
 
@@ -72,10 +79,4 @@ function registerJsonBodies(app: NestFastifyApplication, bodyLimit: number): voi
     .getHttpAdapter()
     .getInstance()
     .setReplySerializer((payload) => serializeJson(payload));
-}
-
-const LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-
-function loggerLevels(environment: Environment): (typeof LEVELS)[number][] {
-  return LEVELS.slice(0, LEVELS.indexOf(environment.LOG_LEVEL) + 1);
 }

@@ -8,6 +8,7 @@ import { ThrottlingModule } from './common/throttling.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { PrimeModule } from './prime/prime.module.js';
 import { BurstThrottlerGuard } from './quota/burst-throttler.guard.js';
@@ -29,6 +30,7 @@ export class AppModule {
         QuotaModule,
         TimeModule,
         PrimeModule,
+        HealthModule,
       ],
       // Global guards run in this order: the key is verified before the burst limit counts it.
       // ApiKeyGuard is provided under its own class too, so a benchmark can swap it out.

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { CallCommand, CallPrimeCommand, CallTimeCommand } from './cli/call.commands.js';
 import { CommonModule } from './common/common.module.js';
 import { ThrottlingModule } from './common/throttling.module.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -38,6 +39,9 @@ export class CliModule {
         RevokeKeyCommand,
         RotateKeyCommand,
         SetKeyLimitsCommand,
+        CallCommand,
+        CallTimeCommand,
+        CallPrimeCommand,
       ],
     };
   }

@@ -1,10 +1,15 @@
 import 'reflect-metadata';
 
+import type { Server } from 'node:http';
+
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from './app.factory.js';
-import { loadEnvironment } from './config/environment.js';
+import { Environment, loadEnvironment } from './config/environment.js';
 import { KeysService } from './keys/keys.service.js';
+
+const logger = new Logger('Bootstrap');
 
 async function bootstrap(): Promise<void> {
   const environment = loadEnvironment();
@@ -12,12 +17,10 @@ async function bootstrap(): Promise<void> {
   await app.init();
   const created = await app.get(KeysService).createDefaultKeyIfNone();
   await app.listen({ port: environment.PORT, host: environment.HOST });
+  closeGracefullyOnSignals(app, environment.SHUTDOWN_TIMEOUT_MS);
 
   const url = `http://${environment.HOST.includes(':') ? `[${environment.HOST}]` : environment.HOST}:${environment.PORT}`;
-  const logger = new Logger('Bootstrap');
-  logger.log(
-    `Listening on ${url} (database ${environment.DATABASE_PATH}); Swagger UI at ${url}/docs`,
-  );
+  logger.log(startupFields(environment), `Listening on ${url}; Swagger UI at ${url}/docs`);
 
   if (created) {
     // Written to stdout directly, not through the logger, so no log pipeline stores the key.
@@ -35,6 +38,79 @@ async function bootstrap(): Promise<void> {
       ].join('\n'),
     );
   }
+}
+
+function startupFields(environment: Environment): Record<string, unknown> {
+  return {
+    port: environment.PORT,
+    host: environment.HOST,
+    databasePath: environment.DATABASE_PATH,
+    quotaHourlyLimit: environment.QUOTA_HOURLY_LIMIT ?? 'none',
+    quotaDailyLimit: environment.QUOTA_DAILY_LIMIT ?? 'none',
+    burstLimit: environment.BURST_LIMIT,
+    burstWindowMs: environment.BURST_WINDOW_MS,
+  };
+}
+
+/**
+ * On SIGTERM or SIGINT: stops accepting connections, closes idle keep-alive connections, waits
+ * for the requests in flight (at most `timeoutMs`, then closes every connection), closes the app
+ * and its database, and exits with 0. The app's own shutdown hooks run only after the drain,
+ * because they stop the primality worker pool that requests in flight may still use.
+ */
+function closeGracefullyOnSignals(app: NestFastifyApplication, timeoutMs: number): void {
+  let started = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (started) {
+      return;
+    }
+    started = true;
+
+    logger.log(`Received ${signal}; draining requests in flight for up to ${timeoutMs} ms`);
+    const startedAt = Date.now();
+    const forced = await drainHttpServer(app.getHttpServer(), timeoutMs);
+    await app.close();
+    if (forced) {
+      logger.warn(
+        `Drain timed out after ${timeoutMs} ms; closed the remaining connections and the database`,
+      );
+    } else {
+      logger.log(`Drained in ${Date.now() - startedAt} ms; closed the database`);
+    }
+    process.exit(0);
+  };
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, (received) => {
+      shutdown(received).catch((error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      });
+    });
+  }
+}
+
+/**
+ * Closes the listening socket and waits until every connection is closed. Node closes idle
+ * keep-alive connections at once, and this closes each one as soon as its response is sent.
+ * Resolves with true when `timeoutMs` ran out and the remaining connections were destroyed.
+ */
+async function drainHttpServer(server: Server, timeoutMs: number): Promise<boolean> {
+  let forced = false;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A connection whose response finished is idle until the client sends again, which would
+  // keep it open for the keep-alive timeout (72 s in Fastify), so idle ones are closed each tick.
+  const reaper = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => {
+    forced = true;
+    server.closeAllConnections();
+  }, timeoutMs);
+
+  await closed;
+  clearInterval(reaper);
+  clearTimeout(deadline);
+
+  return forced;
 }
 
 bootstrap().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { API_KEY_SCHEME } from './common/api-key-auth.decorator.js';
 import { Environment } from './config/environment.js';
 import { ADMIN_TOKEN_SCHEME } from './keys/admin-keys.controller.js';
+import { RATE_LIMIT_HEADER_DOCS } from './quota/metered.decorator.js';
 
 export function buildOpenApiDocument(
   app: INestApplication,
@@ -39,6 +40,7 @@ export function buildOpenApiDocument(
     .build();
   const document = SwaggerModule.createDocument(app, config);
   describeNumberLimit(document, environment.PRIME_MAX_BITS);
+  addRateLimitHeadersToSuccesses(document);
   if (!environment.ADMIN_TOKEN) {
     hideAdminRoutes(document);
   }
@@ -70,6 +72,29 @@ function describeNumberLimit(document: OpenAPIObject, maxBits: number): void {
   }
 }
 
+/**
+ * Documents the rate-limit headers on the 2xx responses of metered routes. @Metered() declares them
+ * on the 429 only, because an ApiResponse decorator for 200 would replace the route's own 200 type.
+ */
+function addRateLimitHeadersToSuccesses(document: OpenAPIObject): void {
+  type Response = { headers?: Record<string, unknown> };
+  type Operation = { responses?: Record<string, Response> };
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of Object.values(pathItem as Record<string, Operation>)) {
+      const responses = operation.responses ?? {};
+      if (!responses['429']?.headers?.RateLimit) {
+        continue;
+      }
+
+      for (const [status, response] of Object.entries(responses)) {
+        if (status.startsWith('2')) {
+          response.headers = { ...RATE_LIMIT_HEADER_DOCS, ...response.headers };
+        }
+      }
+    }
+  }
+}
+
 /** Removes the admin routes and their security scheme, which return 404 without ADMIN_TOKEN. */
 function hideAdminRoutes(document: OpenAPIObject): void {
   for (const path of Object.keys(document.paths)) {
@@ -81,10 +106,96 @@ function hideAdminRoutes(document: OpenAPIObject): void {
   document.tags = document.tags?.filter((tag) => tag.name !== 'admin');
 }
 
+/**
+ * Swagger UI plugin that keeps every digit of big integers in response bodies. Swagger UI pretty-prints
+ * a JSON body with JSON.parse, which rounds a bare number above 2^53 (the /check-prime echo of
+ * 9007199254740997 would read 9007199254740996). When a body has such a number, this plugin indents
+ * the text itself and hands it on as text/plain, so Swagger UI shows it unparsed.
+ *
+ * Swagger UI runs this function in the browser from its source text, so it must not use anything
+ * outside its own body.
+ */
+function keepBigIntegerDigits(): object {
+  const indentJson = (text: string): string => {
+    let output = '';
+    let depth = 0;
+    let inString = false;
+    const newline = (): string => `\n${'  '.repeat(depth)}`;
+    for (let index = 0; index < text.length; index += 1) {
+      const char = text[index];
+      if (inString) {
+        output += char;
+        if (char === '\\') {
+          index += 1;
+          output += text[index] ?? '';
+        } else if (char === '"') {
+          inString = false;
+        }
+      } else if (char === '"') {
+        inString = true;
+        output += char;
+      } else if (char === '{' || char === '[') {
+        depth += 1;
+        output += char + newline();
+      } else if (char === '}' || char === ']') {
+        depth -= 1;
+        output = output.replace(/\n *$/, '') + newline() + char;
+      } else if (char === ',') {
+        output += char + newline();
+      } else if (char === ':') {
+        output += ': ';
+      } else if (!/\s/.test(char)) {
+        output += char;
+      }
+    }
+    return output.replace(/([{[])\n *([}\]])/g, '$1$2');
+  };
+
+  const hasUnsafeInteger = (text: string): boolean => {
+    const withoutStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    const integers = withoutStrings.match(/-?\d{16,}(?![.eE\d])/g) ?? [];
+    return integers.some((digits) => !Number.isSafeInteger(Number(digits)));
+  };
+
+  type Props = { content?: unknown; contentType?: string };
+  type System = { React: { createElement(type: unknown, props: object): unknown } };
+
+  return {
+    wrapComponents: {
+      responseBody:
+        (Original: unknown, system: System) =>
+        (props: Props): unknown => {
+          const { content, contentType } = props;
+          const isBigJson =
+            typeof content === 'string' &&
+            /json/i.test(contentType ?? '') &&
+            hasUnsafeInteger(content);
+          return system.React.createElement(
+            Original,
+            isBigJson
+              ? { ...props, content: indentJson(content), contentType: 'text/plain' }
+              : props,
+          );
+        },
+    },
+  };
+}
+
+/** Swagger UI's default plugin, which the `plugins` option would otherwise replace. */
+function downloadUrl(system: unknown): unknown {
+  type Plugin = (system: unknown) => unknown;
+  const bundle = (globalThis as unknown as Record<string, { plugins: Record<string, Plugin> }>)
+    .SwaggerUIBundle;
+  return bundle.plugins.DownloadUrl(system);
+}
+
 /** Serves Swagger UI at /docs and the OpenAPI document at /docs-json, both without a key. */
 export function setUpSwagger(app: INestApplication, environment: Environment): void {
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app, environment), {
     jsonDocumentUrl: 'docs-json',
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: {
+      persistAuthorization: true,
+      plugins: [downloadUrl, keepBigIntegerDigits],
+    },
   });
 }

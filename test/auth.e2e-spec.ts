@@ -119,6 +119,7 @@ describe('API key guard', () => {
     expect(Object.keys(document.body.paths).sort()).toEqual([
       '/check-prime',
       '/get-current-time',
+      '/health',
       '/keys/self',
     ]);
   });

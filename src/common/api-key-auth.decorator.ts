@@ -19,7 +19,9 @@ export function ApiKeyAuth(): MethodDecorator & ClassDecorator {
     }),
     ApiTooManyRequestsResponse({
       description:
-        'This address failed authentication too often. Retry-After gives the seconds to wait.',
+        'A limit was hit; `reason` says which. `burst`: the key sent more than BURST_LIMIT requests within ' +
+        'BURST_WINDOW_MS. `auth-failures`: this address failed authentication too often. Retry-After and ' +
+        '`retryAfter` give the seconds to wait.',
       type: ErrorResponseDto,
       headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
     }),

@@ -59,6 +59,37 @@ describe('validateEnvironment', () => {
     });
   });
 
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['false', false],
+      ['true', true],
+      ['0', 0],
+      ['1', 1],
+      ['2', 2],
+      ['127.0.0.1', '127.0.0.1'],
+      ['10.0.0.0/8, ::1', '10.0.0.0/8, ::1'],
+    ])('reads %p', (value, expected) => {
+      expect(validateEnvironment({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+    });
+
+    it.each(['banana', '10.0.0.0/33', '-1', 'yes please'])('rejects %p', (value) => {
+      expect(() => validateEnvironment({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY must be/);
+    });
+  });
+
+  describe('METER_CURRENT_TIME', () => {
+    it('reads true and false', () => {
+      expect(validateEnvironment({ METER_CURRENT_TIME: 'true' }).METER_CURRENT_TIME).toBe(true);
+      expect(validateEnvironment({ METER_CURRENT_TIME: 'false' }).METER_CURRENT_TIME).toBe(false);
+    });
+
+    it('rejects other words', () => {
+      expect(() => validateEnvironment({ METER_CURRENT_TIME: 'sometimes' })).toThrow(
+        /METER_CURRENT_TIME must be true or false/,
+      );
+    });
+  });
+
   describe('retired QUOTA_LIMIT and QUOTA_PERIOD', () => {
     it('rejects QUOTA_LIMIT and names its replacements', () => {
       expect(() => validateEnvironment({ QUOTA_LIMIT: '100' })).toThrow(

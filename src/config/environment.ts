@@ -118,18 +118,25 @@ const TRUST_PROXY_MESSAGE =
   'TRUST_PROXY must be false, true, a hop count such as 1, or a comma-separated list of proxy ' +
   'addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8';
 
-/** Reads TRUST_PROXY as a boolean or a hop count when it is one; other text stays as it is. */
+/**
+ * Reads TRUST_PROXY as a hop count or a boolean when it is one; other text stays as it is. Digits
+ * are a hop count, so "1" trusts one proxy, not every hop as "true" would.
+ */
 function toTrustProxy({ value }: { value: unknown }): unknown {
   if (typeof value !== 'string') {
     return value;
   }
 
-  const flag = toBoolean({ value });
-  if (typeof flag === 'boolean') {
-    return flag;
+  if (/^\s*\d+\s*$/.test(value)) {
+    return Number(value);
   }
 
-  return /^\s*\d+\s*$/.test(value) ? Number(value) : value.trim();
+  const word = value.trim().toLowerCase();
+  if (word === 'true' || word === 'false') {
+    return word === 'true';
+  }
+
+  return value.trim();
 }
 
 function isAddressOrRange(entry: string): boolean {
@@ -263,6 +270,13 @@ export class Environment {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevelName = 'log';
+
+  /**
+   * Maximum wait for requests in flight after SIGTERM or SIGINT, in milliseconds. Connections
+   * still open after it are closed and the shutdown goes on.
+   */
+  @IntegerInRange(0, 600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
 }
 
 /** Variables whose values are never printed, not even in a validation error. */

@@ -107,7 +107,10 @@ export class AdminKeysController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Show a key' })
+  @ApiOperation({
+    summary: 'Show a key',
+    description: 'The key with this id, without its secret or hash, with its quota usage.',
+  })
   @ApiOkResponse({ type: ApiKeySummaryDto })
   show(@Param('id') id: string): Promise<ApiKeySummaryDto> {
     return this.keys.show(id);

@@ -19,7 +19,7 @@ export class KeysController {
     description:
       'Returns the id, name, expiry and quota of the key that made the request. Uses no quota.',
   })
-  @ApiOkResponse({ type: ApiKeySummaryDto })
+  @ApiOkResponse({ description: 'The presented key, without its secret.', type: ApiKeySummaryDto })
   self(@CurrentKey() key: VerifiedKey): Promise<ApiKeySummaryDto> {
     return this.keys.show(key.id);
   }

@@ -4,11 +4,8 @@ import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { METERED_COST, MeteredCost, QuotaInterceptor } from './quota.interceptor.js';
 
-const HEADER_DOCS = {
-  'Retry-After': {
-    description: 'Whole seconds until the exceeded window ends.',
-    schema: { type: 'integer' },
-  },
+/** OpenAPI docs of the rate-limit headers that every response of a metered route carries. */
+export const RATE_LIMIT_HEADER_DOCS = {
   RateLimit: {
     description: 'The tightest window: `"<window>";r=<remaining>;t=<seconds to reset>`.',
     schema: { type: 'string' },
@@ -27,6 +24,14 @@ const HEADER_DOCS = {
     description: 'When it resets, as a Unix time in seconds.',
     schema: { type: 'integer' },
   },
+};
+
+const HEADER_DOCS = {
+  'Retry-After': {
+    description: 'Whole seconds until the exceeded window ends.',
+    schema: { type: 'integer' },
+  },
+  ...RATE_LIMIT_HEADER_DOCS,
 };
 
 /**
