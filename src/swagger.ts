@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
@@ -41,6 +43,7 @@ export function buildOpenApiDocument(
   const document = SwaggerModule.createDocument(app, config);
   describeNumberLimit(document, environment.PRIME_MAX_BITS);
   addRateLimitHeadersToSuccesses(document);
+  addErrorExamples(document);
   if (!environment.ADMIN_TOKEN) {
     hideAdminRoutes(document);
   }
@@ -90,6 +93,103 @@ function addRateLimitHeadersToSuccesses(document: OpenAPIObject): void {
         if (status.startsWith('2')) {
           response.headers = { ...RATE_LIMIT_HEADER_DOCS, ...response.headers };
         }
+      }
+    }
+  }
+}
+
+const QUOTA_429 = {
+  message:
+    'Request limit exceeded: the daily quota of 5 requests is used up. Retry in 3945 seconds, when the window resets.',
+  reason: 'quota',
+  window: 'day',
+  limit: 5,
+  windowSeconds: 86400,
+  retryAfter: 3945,
+};
+const BURST_429 = {
+  message:
+    'Too many requests in a short time: the burst limit is 20 requests per 1 s for each key. Retry in 1 second.',
+  reason: 'burst',
+  window: 'burst',
+  limit: 20,
+  windowSeconds: 1,
+  retryAfter: 1,
+};
+const AUTH_FAILURES_429 = {
+  message:
+    'Too many failed authentication attempts from this address: the limit is 10 per 60 s. Retry in 42 seconds.',
+  reason: 'auth-failures',
+  window: 'auth-failures',
+  limit: 10,
+  windowSeconds: 60,
+  retryAfter: 42,
+};
+
+/**
+ * Returns the fields of an example error body for a status on a route, or none when the
+ * response's description serves as the message.
+ */
+function errorExample(
+  path: string,
+  status: string,
+  responses: Record<string, { headers?: Record<string, unknown> }>,
+): Record<string, unknown> {
+  const admin = path.startsWith('/admin/');
+  switch (status) {
+    case '401':
+      return {
+        message: admin
+          ? 'Missing admin token. Send it as "Authorization: Bearer <token>" or "X-Admin-Token: <token>".'
+          : 'Missing API key. Send it as "Authorization: <key>", "Authorization: Bearer <key>" or "X-API-Key: <key>".',
+      };
+    case '413':
+      return { message: 'Request body is larger than the limit of 16384 bytes.', field: 'body' };
+    case '429':
+      if (admin) {
+        return AUTH_FAILURES_429;
+      }
+
+      return responses['429']?.headers?.RateLimit ? QUOTA_429 : BURST_429;
+    case '503':
+      return {
+        message:
+          'The primality test did not finish within the time limit of 10000 ms. Retry later.',
+        field: 'number',
+      };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Gives each error response that uses ErrorResponseDto an example of its own status. Without it,
+ * every error shows the DTO's property examples, which describe a 400. A 400 keeps those.
+ */
+function addErrorExamples(document: OpenAPIObject): void {
+  type Media = { schema?: { $ref?: string }; example?: unknown; examples?: unknown };
+  type Response = {
+    description?: string;
+    content?: Record<string, Media>;
+    headers?: Record<string, unknown>;
+  };
+  type Operation = { responses?: Record<string, Response> };
+  for (const [path, pathItem] of Object.entries(document.paths)) {
+    for (const operation of Object.values(pathItem as Record<string, Operation>)) {
+      const responses = operation.responses ?? {};
+      for (const [status, response] of Object.entries(responses)) {
+        const media = response.content?.['application/json'];
+        const usesErrorBody = media?.schema?.$ref?.endsWith('/ErrorResponseDto') ?? false;
+        if (!media || !usesErrorBody || status === '400' || media.example || media.examples) {
+          continue;
+        }
+
+        media.example = {
+          statusCode: Number(status),
+          error: STATUS_CODES[Number(status)] ?? 'Error',
+          message: response.description ?? '',
+          ...errorExample(path, status, responses),
+        };
       }
     }
   }

@@ -20,4 +20,30 @@ export class ErrorResponseDto {
     example: 'number',
   })
   field?: string;
+
+  @ApiPropertyOptional({
+    description: 'On 429 only: which limit was hit.',
+    enum: ['quota', 'burst', 'auth-failures'],
+  })
+  reason?: string;
+
+  @ApiPropertyOptional({
+    description: 'On 429 only: the window that was exceeded: hour, day, burst or auth-failures.',
+  })
+  window?: string;
+
+  @ApiPropertyOptional({ description: 'On 429 only: the limit of that window.', type: 'integer' })
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'On 429 only: the length of that window in seconds.',
+    type: 'integer',
+  })
+  windowSeconds?: number;
+
+  @ApiPropertyOptional({
+    description: 'On 429 only: whole seconds until the window ends, as in Retry-After.',
+    type: 'integer',
+  })
+  retryAfter?: number;
 }
