@@ -115,7 +115,10 @@ async function drainHttpServer(server: Server, timeoutMs: number): Promise<boole
 
 bootstrap().catch((error: unknown) => {
   process.stderr.write(
-    `primetime failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    `primetime failed to start: ${error instanceof Error ? error.message : String(error)}\n` +
+      ((error as { code?: unknown }).code === 'EADDRINUSE'
+        ? 'Another process uses that port. Stop it, or set PORT to a free port (PORT=5001 npm start).\n'
+        : ''),
   );
   process.exit(1);
 });

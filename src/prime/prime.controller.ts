@@ -51,6 +51,31 @@ export class PrimeController {
     description:
       'The verdict, with the number echoed exactly as sent. A bare number above 2^53 comes back as a bare number with ' +
       'every digit; a client that parses JSON into doubles should send and read it as a string.',
+    examples: {
+      prime: {
+        summary: 'A prime',
+        value: {
+          number: '9007199254740997',
+          isPrime: true,
+          result: 'prime',
+          method: 'miller_rabin_fixed_bases',
+          bits: 54,
+          digits: 16,
+        },
+      },
+      composite: {
+        summary: 'A composite, with a witness',
+        value: {
+          number: '3215031751',
+          isPrime: false,
+          result: 'composite',
+          method: 'trial_division',
+          witness: { type: 'factor', value: '151' },
+          bits: 32,
+          digits: 10,
+        },
+      },
+    },
     type: CheckPrimeResponseDto,
   })
   @ApiBadRequestResponse({
