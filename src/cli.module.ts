@@ -1,20 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
-import { CallCommand, CallPrimeCommand, CallTimeCommand } from './cli/call.commands.js';
+import { CALL_SUBCOMMANDS, CallCommand } from './cli/call.commands.js';
 import { CommonModule } from './common/common.module.js';
 import { ThrottlingModule } from './common/throttling.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
-import {
-  CreateKeyCommand,
-  KeysCommand,
-  ListKeysCommand,
-  RevokeKeyCommand,
-  RotateKeyCommand,
-  SetKeyLimitsCommand,
-  ShowKeyCommand,
-} from './keys/keys.commands.js';
+import { KEYS_SUBCOMMANDS, KeysCommand } from './keys/keys.commands.js';
 import { KeysModule } from './keys/keys.module.js';
 
 /** The admin CLI: the same configuration and database as the server, without HTTP. */
@@ -31,18 +23,7 @@ export class CliModule {
         DatabaseModule,
         KeysModule,
       ],
-      providers: [
-        KeysCommand,
-        CreateKeyCommand,
-        ListKeysCommand,
-        ShowKeyCommand,
-        RevokeKeyCommand,
-        RotateKeyCommand,
-        SetKeyLimitsCommand,
-        CallCommand,
-        CallTimeCommand,
-        CallPrimeCommand,
-      ],
+      providers: [KeysCommand, ...KEYS_SUBCOMMANDS, CallCommand, ...CALL_SUBCOMMANDS],
     };
   }
 }

@@ -109,10 +109,13 @@ export class CallPrimeCommand extends CallSubCommand {
   }
 }
 
+/** The subcommands of `call`; nest-commander also needs each one registered as a provider. */
+export const CALL_SUBCOMMANDS = [CallTimeCommand, CallPrimeCommand];
+
 @Command({
   name: 'call',
   description: 'call the API with a key, as a client would',
-  subCommands: [CallTimeCommand, CallPrimeCommand],
+  subCommands: CALL_SUBCOMMANDS,
 })
 export class CallCommand extends CommandRunner {
   run([unknown]: string[]): Promise<void> {

@@ -198,13 +198,13 @@ function integerText(n: unknown): string {
     );
   }
 
-  let shown: string = typeof n;
+  let described: string = typeof n;
   if (typeof n === 'string') {
-    shown = JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n);
+    described = JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n);
   }
 
   throw new InvalidInputError(
-    `number must be a bigint or a string of decimal digits with an optional leading "-", got ${shown}.`,
+    `number must be a bigint or a string of decimal digits with an optional leading "-", got ${described}.`,
     'number',
   );
 }

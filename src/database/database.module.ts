@@ -11,6 +11,8 @@ import { SqlRunner } from './sql-runner.js';
 /** Errors a migration gets when another process is applying the same migration at that moment. */
 const CONCURRENT_MIGRATION = /already exists|duplicate key|database is locked|SQLITE_BUSY/i;
 
+const logger = new Logger('Migrations');
+
 /**
  * Applies pending migrations. Processes that start together on one database (two servers, a
  * server and the CLI) race to apply them: each migration runs in its own transaction, so the
@@ -26,7 +28,7 @@ export async function runMigrations(dataSource: DataSource, attempts = 50): Prom
         throw error;
       }
 
-      new Logger('Migrations').debug(`Another process is migrating; retry ${attempt}`);
+      logger.debug(`Another process is migrating; retry ${attempt}`);
       await sleep(50 + Math.random() * 100);
     }
   }

@@ -28,17 +28,22 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     expiresAt: numberOrNull(row.expires_at),
     lastUsedAt: numberOrNull(row.last_used_at),
     replacedBy: (row.replaced_by ?? null) as string | null,
-    hourlyLimit: numberOrNull(row.hourly_limit),
-    hourlyUsed: Number(row.hourly_used ?? 0),
-    hourlyWindowStart: Number(row.hourly_window_start ?? 0),
-    dailyLimit: numberOrNull(row.daily_limit),
-    dailyUsed: Number(row.daily_used ?? 0),
-    dailyWindowStart: Number(row.daily_window_start ?? 0),
+    ...quotaFieldsOfRow(row),
   });
 }
 
+type QuotaFields = Pick<
+  ApiKey,
+  | 'hourlyLimit'
+  | 'hourlyUsed'
+  | 'hourlyWindowStart'
+  | 'dailyLimit'
+  | 'dailyUsed'
+  | 'dailyWindowStart'
+>;
+
 /** Lists the quota windows stored on a key. A window without a limit does not apply. */
-export function storedWindows(key: ApiKey): StoredWindow[] {
+export function storedWindows(key: QuotaFields): StoredWindow[] {
   const windows: StoredWindow[] = [
     {
       period: 'hour',
@@ -59,24 +64,16 @@ export function storedWindows(key: ApiKey): StoredWindow[] {
 
 /** Lists the quota windows of a raw row that has at least the QUOTA_COLUMNS, without an entity. */
 export function windowsOfRow(row: ApiKeyRow): StoredWindow[] {
-  const windows: StoredWindow[] = [];
-  if (row.hourly_limit !== null && row.hourly_limit !== undefined) {
-    windows.push({
-      period: 'hour',
-      limit: Number(row.hourly_limit),
-      used: Number(row.hourly_used),
-      windowStart: Number(row.hourly_window_start),
-    });
-  }
+  return storedWindows(quotaFieldsOfRow(row));
+}
 
-  if (row.daily_limit !== null && row.daily_limit !== undefined) {
-    windows.push({
-      period: 'day',
-      limit: Number(row.daily_limit),
-      used: Number(row.daily_used),
-      windowStart: Number(row.daily_window_start),
-    });
-  }
-
-  return windows;
+function quotaFieldsOfRow(row: ApiKeyRow): QuotaFields {
+  return {
+    hourlyLimit: numberOrNull(row.hourly_limit),
+    hourlyUsed: Number(row.hourly_used ?? 0),
+    hourlyWindowStart: Number(row.hourly_window_start ?? 0),
+    dailyLimit: numberOrNull(row.daily_limit),
+    dailyUsed: Number(row.daily_used ?? 0),
+    dailyWindowStart: Number(row.daily_window_start ?? 0),
+  };
 }

@@ -356,18 +356,17 @@ export class SetKeyLimitsCommand extends KeyLimitsSubCommand {
   }
 }
 
-@Command({
-  name: 'keys',
-  description: 'manage API keys',
-  subCommands: [
-    CreateKeyCommand,
-    ListKeysCommand,
-    ShowKeyCommand,
-    RevokeKeyCommand,
-    RotateKeyCommand,
-    SetKeyLimitsCommand,
-  ],
-})
+/** The subcommands of `keys`; nest-commander also needs each one registered as a provider. */
+export const KEYS_SUBCOMMANDS = [
+  CreateKeyCommand,
+  ListKeysCommand,
+  ShowKeyCommand,
+  RevokeKeyCommand,
+  RotateKeyCommand,
+  SetKeyLimitsCommand,
+];
+
+@Command({ name: 'keys', description: 'manage API keys', subCommands: KEYS_SUBCOMMANDS })
 export class KeysCommand extends CommandRunner {
   run([unknown]: string[]): Promise<void> {
     if (unknown !== undefined) {

@@ -13,6 +13,7 @@ import { Repository } from 'typeorm';
 
 import { ApiException } from '../common/api-exception.js';
 import { Clock } from '../common/clock.js';
+import { SqlRunner } from '../database/sql-runner.js';
 import { Environment, QUOTA_PERIODS, QuotaPeriod } from '../config/environment.js';
 import { StoredWindow, usedInCurrentWindow, windowEnd } from '../quota/quota-window.js';
 import { API_KEY_COLUMNS, storedWindows, toApiKey } from './api-key-row.js';
@@ -62,6 +63,8 @@ const INVALID_KEY_MESSAGE =
   'Invalid API key. Check that the whole key was sent, as it was printed at creation.';
 const REVOKED_KEY_MESSAGE = 'API key has been revoked. Ask an operator for a new key.';
 
+const FIND_ROW_SQL = `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = :id`;
+
 @Injectable()
 export class KeysService {
   private readonly logger = new Logger(KeysService.name);
@@ -69,14 +72,13 @@ export class KeysService {
   private readonly lastUsedWrites = new Map<string, number>();
   /** Key rows read in the last KEY_ROW_CACHE_MS, so a busy key costs no query per request. */
   private readonly recentRows: LRUCache<string, ApiKey> | null;
-  private readonly findRowSql: string;
-
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     private readonly hasher: KeyHasher,
     private readonly verificationCache: VerificationCache,
     private readonly clock: Clock,
     private readonly environment: Environment,
+    private readonly sql: SqlRunner,
   ) {
     this.recentRows =
       environment.KEY_ROW_CACHE_MS > 0
@@ -85,10 +87,6 @@ export class KeysService {
             ttl: environment.KEY_ROW_CACHE_MS,
           })
         : null;
-    [this.findRowSql] = keys.manager.connection.driver.escapeQueryWithParameters(
-      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = :id`,
-      { id: '' },
-    );
   }
 
   /** Mints a key, stores only its bcrypt hash, and returns the key; it cannot be shown again. */
@@ -319,7 +317,7 @@ export class KeysService {
       return cached;
     }
 
-    const [row] = await this.keys.query<Record<string, unknown>[]>(this.findRowSql, [id]);
+    const [row] = await this.sql.rows(FIND_ROW_SQL, { id });
     if (!row) {
       return undefined;
     }

@@ -221,7 +221,7 @@ function settleInOrder(calls: PendingCharge[], row: SqlRow): void {
 }
 
 /**
- * Whether `cost` more units fit in every window. When several windows are full, the one that
+ * Decides whether `cost` more units fit in every window. When several windows are full, the one that
  * ends last is the exceeded one: retrying when an earlier one resets would fail again.
  */
 function decide(windows: StoredWindow[], cost: number, nowMs: number): QuotaDecision {

@@ -90,9 +90,9 @@ export class TimeZones {
       return [];
     }
 
-    const wanted = comparable(name);
-    const whole = wanted.includes('/');
-    const maxDistance = Math.min(4, Math.max(2, Math.floor(wanted.length / 4)));
+    const requested = comparable(name);
+    const whole = requested.includes('/');
+    const maxDistance = Math.min(4, Math.max(2, Math.floor(requested.length / 4)));
     const matches: { name: string; distance: number }[] = [];
     for (const candidate of this.knownNames()) {
       const target = whole ? candidate.key : candidate.city;
@@ -100,7 +100,7 @@ export class TimeZones {
         continue;
       }
 
-      const distance = editDistance(wanted, target, maxDistance);
+      const distance = editDistance(requested, target, maxDistance);
       if (distance <= maxDistance) {
         matches.push({ name: candidate.name, distance });
       }
