@@ -14,6 +14,7 @@ import { PrimeModule } from './prime/prime.module.js';
 import { BurstThrottlerGuard } from './quota/burst-throttler.guard.js';
 import { QuotaModule } from './quota/quota.module.js';
 import { TimeModule } from './time/time.module.js';
+import { RedisModule } from './redis/redis.module.js';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(environment),
         CommonModule,
+        RedisModule,
         ThrottlingModule,
         DatabaseModule,
         ScheduleModule.forRoot(),

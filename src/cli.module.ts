@@ -8,6 +8,7 @@ import { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
 import { KEYS_SUBCOMMANDS, KeysCommand } from './keys/keys.commands.js';
 import { KeysModule } from './keys/keys.module.js';
+import { RedisModule } from './redis/redis.module.js';
 
 /** The admin CLI: the same configuration and database as the server, without HTTP. */
 @Module({})
@@ -19,6 +20,7 @@ export class CliModule {
       imports: [
         AppConfigModule.forRoot(environment),
         CommonModule,
+        RedisModule,
         ThrottlingModule,
         DatabaseModule,
         KeysModule,

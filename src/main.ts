@@ -1,18 +1,29 @@
 import 'reflect-metadata';
 
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from './app.factory.js';
-import { Environment, loadEnvironment } from './config/environment.js';
+import { runClusterPrimary } from './cluster.js';
+import { Environment, loadEnvironment, redactUrl } from './config/environment.js';
 import { KeysService } from './keys/keys.service.js';
 
 const logger = new Logger('Bootstrap');
 
-async function bootstrap(): Promise<void> {
+async function main(): Promise<void> {
   const environment = loadEnvironment();
+  if (environment.WORKERS > 1 && cluster.isPrimary) {
+    runClusterPrimary(environment);
+    return;
+  }
+
+  await bootstrap(environment);
+}
+
+async function bootstrap(environment: Environment): Promise<void> {
   const app = await createApp(environment);
   await app.init();
   const created = await app.get(KeysService).createDefaultKeyIfNone();
@@ -44,7 +55,11 @@ function startupFields(environment: Environment): Record<string, unknown> {
   return {
     port: environment.PORT,
     host: environment.HOST,
-    databasePath: environment.DATABASE_PATH,
+    database: environment.DATABASE_URL
+      ? redactUrl(environment.DATABASE_URL)
+      : environment.DATABASE_PATH,
+    redis: environment.REDIS_URL ? redactUrl(environment.REDIS_URL) : 'none',
+    ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
     quotaHourlyLimit: environment.QUOTA_HOURLY_LIMIT ?? 'none',
     quotaDailyLimit: environment.QUOTA_DAILY_LIMIT ?? 'none',
     burstLimit: environment.BURST_LIMIT,
@@ -60,13 +75,13 @@ function startupFields(environment: Environment): Record<string, unknown> {
  */
 function closeGracefullyOnSignals(app: NestFastifyApplication, timeoutMs: number): void {
   let started = false;
-  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+  const shutdown = async (reason: string): Promise<void> => {
     if (started) {
       return;
     }
     started = true;
 
-    logger.log(`Received ${signal}; draining requests in flight for up to ${timeoutMs} ms`);
+    logger.log(`Received ${reason}; draining requests in flight for up to ${timeoutMs} ms`);
     const startedAt = Date.now();
     const forced = await drainHttpServer(app.getHttpServer(), timeoutMs);
     await app.close();
@@ -80,13 +95,18 @@ function closeGracefullyOnSignals(app: NestFastifyApplication, timeoutMs: number
     process.exit(0);
   };
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, (received) => {
-      shutdown(received).catch((error: unknown) => {
-        logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      });
+  const startShutdown = (reason: string): void => {
+    shutdown(reason).catch((error: unknown) => {
+      logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
     });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, startShutdown);
+  }
+  // A cluster worker whose primary is gone drains and exits instead of serving on alone.
+  if (cluster.isWorker) {
+    process.once('disconnect', () => startShutdown('the cluster primary disconnected'));
   }
 }
 
@@ -113,7 +133,7 @@ async function drainHttpServer(server: Server, timeoutMs: number): Promise<boole
   return forced;
 }
 
-bootstrap().catch((error: unknown) => {
+main().catch((error: unknown) => {
   process.stderr.write(
     `primetime failed to start: ${error instanceof Error ? error.message : String(error)}\n` +
       ((error as { code?: unknown }).code === 'EADDRINUSE'

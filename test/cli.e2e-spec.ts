@@ -278,11 +278,11 @@ describe('admin CLI', () => {
     ],
     [
       ['keys', 'create', '--name', 'x', '--hourly-limit', 'lots'],
-      /--hourly-limit.*Expected an integer of 0 or more, or none for unlimited/,
+      /--hourly-limit.*Expected an integer from 0 to 2147483647, or none for unlimited/,
     ],
     [
       ['keys', 'create', '--name', 'x', '--daily-limit', '-5'],
-      /--daily-limit.*Expected an integer of 0 or more, or none for unlimited/,
+      /--daily-limit.*Expected an integer from 0 to 2147483647, or none for unlimited/,
     ],
     [['keys', 'limits', 'someid'], /Missing --hourly-limit and --daily-limit/],
     [['keys', 'limits', 'nosuchkey', '--daily-limit', '5'], /No API key has the id "nosuchkey"/],

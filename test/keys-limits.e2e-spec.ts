@@ -87,7 +87,7 @@ describe('hourly and daily key limits', () => {
 
     it.each([-1, 1.5, Number.NaN])('rejects the limit %p', async (limit) => {
       await expect(keys.create({ name: 'x', hourlyLimit: limit })).rejects.toThrow(
-        `hourlyLimit must be an integer of 0 or more, or null for unlimited, got ${limit}`,
+        `hourlyLimit must be an integer from 0 to 2147483647, or null for unlimited, got ${limit}`,
       );
     });
   });
@@ -339,7 +339,7 @@ describe('hourly and daily key limits', () => {
       const response = await admin(`/${id}`, { method: 'PATCH', json: { hourlyLimit: -1 } });
 
       expect(response.body.message).toBe(
-        'hourlyLimit must be an integer of 0 or more, or null for unlimited',
+        'hourlyLimit must be an integer from 0 to 2147483647, or null for unlimited',
       );
     });
 

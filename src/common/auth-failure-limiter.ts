@@ -57,20 +57,21 @@ export class AuthFailureLimiter {
   /** Counts one failure; the failure that reaches the limit blocks the address for the window. */
   async recordFailure(ip: string): Promise<void> {
     const limit = this.environment.AUTH_FAILURE_LIMIT;
+    // The Redis storage needs a block duration above 0; a failure past the limit (counted by
+    // another server) blocks the address for one more window.
     const hits = await this.storage.increment(
       `${AUTH_FAILURES}:${ip}`,
       this.windowMs,
       limit,
-      0,
+      this.windowMs,
       AUTH_FAILURES,
     );
     if (hits.totalHits >= limit) {
+      const seconds = Math.max(1, hits.timeToExpire, hits.isBlocked ? hits.timeToBlockExpire : 0);
       const nowMs = this.clock.now().getTime();
       this.forgetEndedBlocks(nowMs);
-      this.blockedUntil.set(ip, nowMs + Math.max(1, hits.timeToExpire) * 1000);
-      this.logger.warn(
-        `Blocking authentication from ${ip} for ${hits.timeToExpire} s after ${limit} failures`,
-      );
+      this.blockedUntil.set(ip, nowMs + seconds * 1000);
+      this.logger.warn(`Blocking authentication from ${ip} for ${seconds} s after ${limit} failures`);
     }
   }
 

@@ -27,7 +27,7 @@ describe('validateEnvironment', () => {
     expect(() =>
       validateEnvironment({ PORT: 'abc', QUOTA_DAILY_LIMIT: 'many', BCRYPT_COST: '4' }),
     ).toThrow(
-      /PORT must be an integer from 0 to 65535 \(got "abc"\)[\s\S]*BCRYPT_COST must be an integer from 10 to 15[\s\S]*QUOTA_DAILY_LIMIT must be an integer of 0 or more, or none for unlimited/,
+      /PORT must be an integer from 0 to 65535 \(got "abc"\)[\s\S]*BCRYPT_COST must be an integer from 10 to 15[\s\S]*QUOTA_DAILY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited/,
     );
   });
 
@@ -49,12 +49,12 @@ describe('validateEnvironment', () => {
       expect(environment.QUOTA_DAILY_LIMIT).toBeNull();
     });
 
-    it.each(['-1', '1.5', 'unlimited', '1e3', '9007199254740992'])('reject %j', (value) => {
+    it.each(['-1', '1.5', 'unlimited', '1e3', '2147483648', '9007199254740992'])('reject %j', (value) => {
       expect(() => validateEnvironment({ QUOTA_HOURLY_LIMIT: value })).toThrow(
-        `QUOTA_HOURLY_LIMIT must be an integer of 0 or more, or none for unlimited (got "${value}")`,
+        `QUOTA_HOURLY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited (got "${value}")`,
       );
       expect(() => validateEnvironment({ QUOTA_DAILY_LIMIT: value })).toThrow(
-        `QUOTA_DAILY_LIMIT must be an integer of 0 or more, or none for unlimited (got "${value}")`,
+        `QUOTA_DAILY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited (got "${value}")`,
       );
     });
   });

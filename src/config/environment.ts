@@ -19,6 +19,12 @@ import {
 
 export const DEFAULT_DATABASE_PATH = './data/primetime.sqlite';
 
+/**
+ * Largest quota limit: the quota columns are 32-bit integers on PostgreSQL, and the same limit
+ * holds on SQLite so that a key behaves the same on both engines.
+ */
+export const MAX_QUOTA_LIMIT = 2_147_483_647;
+
 export const QUOTA_PERIODS = ['hour', 'day'] as const;
 export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
 
@@ -55,7 +61,7 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
  */
 function LimitOrNone(): PropertyDecorator {
   return (target, property) => {
-    const message = `${String(property)} must be an integer of 0 or more, or none for unlimited`;
+    const message = `${String(property)} must be an integer from 0 to ${MAX_QUOTA_LIMIT}, or none for unlimited`;
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' && value.trim().toLowerCase() === 'none'
         ? null
@@ -64,7 +70,7 @@ function LimitOrNone(): PropertyDecorator {
     ValidateIf((_environment, value) => value !== null)(target, property);
     IsInt({ message })(target, property);
     Min(0, { message })(target, property);
-    Max(Number.MAX_SAFE_INTEGER, { message })(target, property);
+    Max(MAX_QUOTA_LIMIT, { message })(target, property);
   };
 }
 
@@ -166,6 +172,43 @@ function IsTrustProxy(): PropertyDecorator {
   );
 }
 
+/** Accepts a URL whose scheme is one of `schemes`, such as `postgres:`. */
+function IsUrlWithScheme(schemes: string[], message: string): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isUrlWithScheme',
+      validator: {
+        validate: (value: unknown): boolean => {
+          if (typeof value !== 'string' || !URL.canParse(value)) {
+            return false;
+          }
+
+          const url = new URL(value);
+          return schemes.includes(url.protocol) && url.hostname !== '';
+        },
+      },
+    },
+    { message },
+  );
+}
+
+/**
+ * Returns `url` without its password, for logs and error messages. A value that is not a URL is
+ * replaced whole, because it may be a password pasted in the wrong place.
+ */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) {
+    return '(not a URL)';
+  }
+
+  const parsed = new URL(url);
+  if (parsed.password !== '') {
+    parsed.password = '***';
+  }
+
+  return parsed.toString();
+}
+
 /**
  * Every environment variable the server and the CLI read, with its default.
  * README.md has the same table; keep the two in step.
@@ -181,6 +224,36 @@ export class Environment {
   @IsString()
   @MinLength(1, { message: 'DATABASE_PATH must be a file path' })
   DATABASE_PATH = DEFAULT_DATABASE_PATH;
+
+  /**
+   * PostgreSQL connection URL (postgres://user:password@host:5432/database). When set, it
+   * replaces the SQLite file at DATABASE_PATH, so several servers can share keys and quotas.
+   */
+  @IsOptional()
+  @IsUrlWithScheme(
+    ['postgres:', 'postgresql:'],
+    'DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/primetime',
+  )
+  DATABASE_URL: string | undefined = undefined;
+
+  /** Connections each process keeps open to PostgreSQL at most. */
+  @IntegerInRange(1, 1000)
+  DATABASE_POOL_SIZE = 10;
+
+  /**
+   * Redis connection URL (redis://host:6379). When set, burst and failed-authentication counters
+   * are shared by every server that uses it, and key revocations reach them at once.
+   */
+  @IsOptional()
+  @IsUrlWithScheme(
+    ['redis:', 'rediss:'],
+    'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379 (rediss:// for TLS)',
+  )
+  REDIS_URL: string | undefined = undefined;
+
+  /** Server processes that share the port (Node's cluster module); 1 runs no cluster. */
+  @IntegerInRange(1, 256)
+  WORKERS = 1;
 
   /** bcrypt cost factor: each step doubles the time to hash and to verify a key. */
   @IntegerInRange(10, 15)
@@ -282,6 +355,9 @@ export class Environment {
 /** Variables whose values are never printed, not even in a validation error. */
 const SECRET_VARIABLES = new Set(['ADMIN_TOKEN']);
 
+/** Variables that may carry a password, printed without it. */
+const URL_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL']);
+
 /**
  * Validates the environment once at start-up and returns it with defaults filled in.
  * Throws an Error that lists every invalid variable, so a bad deployment fails fast.
@@ -300,7 +376,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     const lines = errors.flatMap((error) =>
       Object.values(error.constraints ?? {}).map(
         (message) =>
-          `  ${message} (got ${SECRET_VARIABLES.has(error.property) ? 'a hidden value' : `"${String(error.value)}"`})`,
+          `  ${message} (got ${describeValue(error.property, error.value)})`,
       ),
     );
     lines.push(...retiredLines);
@@ -308,6 +384,14 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
 
   return environment;
+}
+
+function describeValue(variable: string, value: unknown): string {
+  if (SECRET_VARIABLES.has(variable)) {
+    return 'a hidden value';
+  }
+
+  return `"${URL_VARIABLES.has(variable) ? redactUrl(String(value)) : String(value)}"`;
 }
 
 /**

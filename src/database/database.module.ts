@@ -4,21 +4,32 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
-import { buildDataSourceOptions } from '../../ormconfig.js';
 import { Environment } from '../config/environment.js';
+import { buildDataSourceOptions } from './data-source-options.js';
 import { SqlRunner } from './sql-runner.js';
 
 /** Errors a migration gets when another process is applying the same migration at that moment. */
 const CONCURRENT_MIGRATION = /already exists|duplicate key|database is locked|SQLITE_BUSY/i;
 
+/**
+ * Key of the PostgreSQL advisory lock that servers and the CLI take while they migrate, so only
+ * one of the processes that start together on a database applies the migrations.
+ */
+const MIGRATION_LOCK_KEY = 0x7072_696d; // "prim"
+
 const logger = new Logger('Migrations');
 
 /**
- * Applies pending migrations. Processes that start together on one database (two servers, a
- * server and the CLI) race to apply them: each migration runs in its own transaction, so the
+ * Applies pending migrations. On PostgreSQL the processes that start together take turns under
+ * an advisory lock. On SQLite they race: each migration runs in its own transaction, so the
  * loser's transaction fails and rolls back. It then runs again and finds the migration applied.
  */
 export async function runMigrations(dataSource: DataSource, attempts = 50): Promise<void> {
+  if (dataSource.options.type === 'postgres') {
+    await withAdvisoryLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
+    return;
+  }
+
   for (let attempt = 1; ; attempt++) {
     try {
       await dataSource.runMigrations({ transaction: 'each' });
@@ -34,13 +45,29 @@ export async function runMigrations(dataSource: DataSource, attempts = 50): Prom
   }
 }
 
-/** Opens the database and applies pending migrations before the app starts. */
+/** Runs `work` while this session holds the migration lock, which PostgreSQL frees on disconnect. */
+async function withAdvisoryLock(dataSource: DataSource, work: () => Promise<unknown>) {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Opens the database (SQLite, or PostgreSQL when DATABASE_URL is set) and migrates it. */
 @Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [Environment],
-      useFactory: (environment: Environment) => buildDataSourceOptions(environment.DATABASE_PATH),
+      useFactory: (environment: Environment) => buildDataSourceOptions(environment),
       dataSourceFactory: async (options?: DataSourceOptions) => {
         const dataSource = await new DataSource(options!).initialize();
         await runMigrations(dataSource);

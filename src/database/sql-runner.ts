@@ -6,21 +6,39 @@ import { DataSource } from 'typeorm';
 export type SqlRow = Record<string, unknown>;
 export type SqlParameters = Record<string, unknown>;
 
+/** The part of pg's Pool that SqlRunner uses (TypeORM keeps it as the driver's `master`). */
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: SqlRow[] }>;
+}
+
+/** A statement in PostgreSQL's form: `$1` placeholders, and the parameter name of each. */
+interface PgStatement {
+  name: string;
+  text: string;
+  parameters: string[];
+}
+
 /**
  * Runs portable SQL with `:name` parameters on the app's data source, for the statements on the
- * request path. On SQLite it calls better-sqlite3 directly with a prepared statement kept per SQL
- * text: TypeORM's query runner costs several times the statement itself there. Other drivers go
- * through TypeORM, which turns the parameters into their placeholders.
+ * request path. TypeORM's query runner costs several times the statement itself, so SqlRunner
+ * calls the drivers directly: better-sqlite3 with a prepared statement kept per SQL text, and
+ * pg's pool with a named prepared statement per SQL text. Other drivers go through TypeORM.
  */
 @Injectable()
 export class SqlRunner {
   private readonly statements = new Map<string, Statement>();
+  private readonly pgStatements = new Map<string, PgStatement>();
   private readonly sqlite: Database | null;
+  private readonly pgPool: PgPool | null;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.sqlite =
       dataSource.options.type === 'better-sqlite3'
         ? (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection
+        : null;
+    this.pgPool =
+      dataSource.options.type === 'postgres'
+        ? (dataSource.driver as unknown as { master: PgPool }).master
         : null;
   }
 
@@ -28,6 +46,13 @@ export class SqlRunner {
   async rows(sql: string, parameters: SqlParameters): Promise<SqlRow[]> {
     if (this.sqlite) {
       return this.prepared(this.sqlite, sql).all(parameters) as SqlRow[];
+    }
+
+    if (this.pgPool) {
+      const statement = this.pgStatement(sql);
+      const values = statement.parameters.map((name) => parameters[name]);
+      const result = await this.pgPool.query({ name: statement.name, text: statement.text, values });
+      return result.rows;
     }
 
     const [query, values] = this.dataSource.driver.escapeQueryWithParameters(sql, parameters);
@@ -70,6 +95,27 @@ export class SqlRunner {
         }),
       )
       .immediate();
+  }
+
+  /** Rewrites `:name` parameters as `$1`, `$2`, ... once per SQL text. */
+  private pgStatement(sql: string): PgStatement {
+    let statement = this.pgStatements.get(sql);
+    if (!statement) {
+      const parameters: string[] = [];
+      const text = sql.replace(/(?<!:):([A-Za-z_]\w*)/g, (_match, name: string) => {
+        const index = parameters.indexOf(name);
+        if (index >= 0) {
+          return `$${index + 1}`;
+        }
+
+        parameters.push(name);
+        return `$${parameters.length}`;
+      });
+      statement = { name: `primetime_${this.pgStatements.size + 1}`, text, parameters };
+      this.pgStatements.set(sql, statement);
+    }
+
+    return statement;
   }
 
   private prepared(database: Database, sql: string): Statement {

@@ -1,12 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Length, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 
-import { QUOTA_PERIODS } from '../config/environment.js';
+import { MAX_QUOTA_LIMIT, QUOTA_PERIODS } from '../config/environment.js';
 import type { QuotaPeriod } from '../config/environment.js';
 
 /**
- * Declares the limit of one quota window: an integer of 0 or more, or null for unlimited, with its
+ * Declares the limit of one quota window: an integer from 0 to MAX_QUOTA_LIMIT, or null for unlimited, with its
  * OpenAPI description. `absent` describes what happens when the field is left out.
  */
 function WindowLimit(
@@ -15,21 +15,25 @@ function WindowLimit(
   example: number | null,
 ): PropertyDecorator {
   const field = period === 'hour' ? 'hourlyLimit' : 'dailyLimit';
-  const message = `${field} must be an integer of 0 or more, or null for unlimited`;
+  const message = `${field} must be an integer from 0 to ${MAX_QUOTA_LIMIT}, or null for unlimited`;
 
   return applyDecorators(
     ApiPropertyOptional({
       description: `Metered requests allowed per UTC ${period}, or null for unlimited. ${absent}`,
       type: 'integer',
       minimum: 0,
+      maximum: MAX_QUOTA_LIMIT,
       nullable: true,
       example,
     }),
     IsOptional(),
     IsInt({ message }),
     Min(0, { message }),
+    Max(MAX_QUOTA_LIMIT, { message }),
   );
 }
+
+const LIMIT_MESSAGE = `limit must be an integer from 0 to ${MAX_QUOTA_LIMIT}`;
 
 /** Skips the other validators only when the field is absent, so an explicit null is rejected. */
 const IsPresent = (): PropertyDecorator => ValidateIf((_body, value) => value !== undefined);
@@ -55,11 +59,13 @@ export class CreateKeyRequestDto {
       'other window. Cannot be combined with hourlyLimit or dailyLimit.',
     type: 'integer',
     minimum: 0,
+    maximum: MAX_QUOTA_LIMIT,
     example: 100,
   })
   @IsPresent()
-  @IsInt({ message: 'limit must be an integer of 0 or more' })
-  @Min(0, { message: 'limit must be an integer of 0 or more' })
+  @IsInt({ message: LIMIT_MESSAGE })
+  @Min(0, { message: LIMIT_MESSAGE })
+  @Max(MAX_QUOTA_LIMIT, { message: LIMIT_MESSAGE })
   limit?: number;
 
   @ApiPropertyOptional({

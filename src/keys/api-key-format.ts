@@ -28,6 +28,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ID_LENGTH = 12;
 const SECRET_LENGTH = 22;
 const CHECKSUM_LENGTH = 6;
+const KEY_ID_PATTERN = new RegExp(`^[0-9A-Za-z]{${ID_LENGTH}}$`);
 const KEY_PATTERN = /^pt_(\d{10})_([0-9A-Za-z]{12})_([0-9A-Za-z]{22})([0-9A-Za-z]{6})$/;
 
 /** Length of every key. `parseApiKey` rejects any other length before it runs the pattern. */
@@ -74,6 +75,11 @@ export function generateApiKey(
   const body = `${API_KEY_PREFIX}${issuedAt}_${id}_${secret}`;
 
   return { key: `${body}${checksum(body)}`, issuedAt, id, secret };
+}
+
+/** Returns whether `id` has the shape of a key id (12 base62 characters). */
+export function isKeyId(id: string): boolean {
+  return KEY_ID_PATTERN.test(id);
 }
 
 /**

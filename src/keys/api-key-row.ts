@@ -32,6 +32,26 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
   });
 }
 
+/** Returns the values of a key's columns in the order of API_KEY_COLUMNS. */
+export function toRowValues(key: ApiKey): unknown[] {
+  return [
+    key.id,
+    key.name,
+    key.keyHash,
+    key.createdAt,
+    key.revokedAt,
+    key.expiresAt,
+    key.lastUsedAt,
+    key.replacedBy,
+    key.hourlyLimit,
+    key.hourlyUsed,
+    key.hourlyWindowStart,
+    key.dailyLimit,
+    key.dailyUsed,
+    key.dailyWindowStart,
+  ];
+}
+
 type QuotaFields = Pick<
   ApiKey,
   | 'hourlyLimit'

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 
 import { Clock } from '../common/clock.js';
-import { QUOTA_PERIODS } from '../config/environment.js';
+import { MAX_QUOTA_LIMIT, QUOTA_PERIODS } from '../config/environment.js';
 import type { QuotaPeriod } from '../config/environment.js';
 import { ApiKeySummaryDto, CreatedApiKeyDto } from './api-key.dto.js';
 import { parseDuration, parseExpiry } from './key-lifetime.js';
@@ -60,15 +60,17 @@ function printCreated(verb: string, created: CreatedApiKeyDto): void {
   print('');
 }
 
-/** Parses an `--hourly-limit` or `--daily-limit` value: an integer of 0 or more, or `none`. */
+/** Parses an `--hourly-limit` or `--daily-limit` value: an integer from 0 to MAX_QUOTA_LIMIT, or `none`. */
 function parseLimitOrNone(value: string): number | 'none' {
   if (value.trim().toLowerCase() === 'none') {
     return 'none';
   }
 
   const limit = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(limit)) {
-    throw new InvalidArgumentError('Expected an integer of 0 or more, or none for unlimited.');
+  if (!/^\d+$/.test(value) || limit > MAX_QUOTA_LIMIT) {
+    throw new InvalidArgumentError(
+      `Expected an integer from 0 to ${MAX_QUOTA_LIMIT}, or none for unlimited.`,
+    );
   }
 
   return limit;
@@ -172,8 +174,8 @@ export class CreateKeyCommand extends KeyLimitsSubCommand {
   })
   parseLimit(value: string): number {
     const limit = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(limit)) {
-      throw new InvalidArgumentError('Expected an integer of 0 or more.');
+    if (!/^\d+$/.test(value) || limit > MAX_QUOTA_LIMIT) {
+      throw new InvalidArgumentError(`Expected an integer from 0 to ${MAX_QUOTA_LIMIT}.`);
     }
 
     return limit;

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AdminKeysController } from './admin-keys.controller.js';
 import { ApiKey } from './api-key.entity.js';
+import { KeyChanges } from './key-changes.js';
 import { KeyHasher } from './key-hasher.js';
 import { KeysController } from './keys.controller.js';
 import { KeysService } from './keys.service.js';
@@ -11,7 +12,7 @@ import { VerificationCache } from './verification-cache.js';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey])],
   controllers: [KeysController, AdminKeysController],
-  providers: [KeysService, KeyHasher, VerificationCache],
+  providers: [KeysService, KeyHasher, KeyChanges, VerificationCache],
   exports: [KeysService],
 })
 export class KeysModule {}

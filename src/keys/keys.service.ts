@@ -14,14 +14,15 @@ import { Repository } from 'typeorm';
 import { ApiException } from '../common/api-exception.js';
 import { Clock } from '../common/clock.js';
 import { SqlRunner } from '../database/sql-runner.js';
-import { Environment, QUOTA_PERIODS, QuotaPeriod } from '../config/environment.js';
+import { Environment, MAX_QUOTA_LIMIT, QUOTA_PERIODS, QuotaPeriod } from '../config/environment.js';
 import { StoredWindow, usedInCurrentWindow, windowEnd } from '../quota/quota-window.js';
-import { API_KEY_COLUMNS, storedWindows, toApiKey } from './api-key-row.js';
-import { generateApiKey, parseApiKey, publicPrefix } from './api-key-format.js';
+import { API_KEY_COLUMNS, storedWindows, toApiKey, toRowValues } from './api-key-row.js';
+import { generateApiKey, isKeyId, parseApiKey, publicPrefix } from './api-key-format.js';
 import { ApiKey } from './api-key.entity.js';
 import { ApiKeySummaryDto, CreatedApiKeyDto, KeyStatus } from './api-key.dto.js';
 import { isBcryptHash, KeyHasher } from './key-hasher.js';
 import { VerificationCache } from './verification-cache.js';
+import { KeyChanges } from './key-changes.js';
 
 /**
  * Metered requests a key may make per UTC window. Null is unlimited in that window. Undefined
@@ -56,6 +57,9 @@ export interface VerifiedKey {
 export const MAX_KEY_NAME_LENGTH = 100;
 export const DEFAULT_KEY_NAME = 'default';
 
+/** Key of the PostgreSQL advisory lock under which a server mints the default key. */
+const DEFAULT_KEY_LOCK = 0x7072_6b79; // "prky"
+
 /** Last-use times are written at most this often per key and process. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -79,14 +83,17 @@ export class KeysService {
     private readonly clock: Clock,
     private readonly environment: Environment,
     private readonly sql: SqlRunner,
+    private readonly keyChanges: KeyChanges,
   ) {
-    this.recentRows =
+    const recentRows =
       environment.KEY_ROW_CACHE_MS > 0
-        ? new LRUCache({
+        ? new LRUCache<string, ApiKey>({
             max: environment.KEY_CACHE_MAX_ENTRIES,
             ttl: environment.KEY_ROW_CACHE_MS,
           })
         : null;
+    this.recentRows = recentRows;
+    keyChanges.onChange((keyId) => recentRows?.delete(keyId));
   }
 
   /** Mints a key, stores only its bcrypt hash, and returns the key; it cannot be shown again. */
@@ -100,13 +107,40 @@ export class KeysService {
     return { ...toSummary(minted.entity, this.clock.now().getTime()), key: minted.key };
   }
 
-  /** Mints the `default` key when the database contains no key at all; otherwise returns null. */
+  /**
+   * Mints the `default` key when the database contains no key at all; otherwise returns null.
+   * Servers that start together on an empty database may each mint one, but only one insert
+   * takes effect: on SQLite one INSERT ... WHERE NOT EXISTS decides, and on PostgreSQL, where
+   * READ COMMITTED would let two such inserts pass, the check and the insert run under a lock.
+   */
   async createDefaultKeyIfNone(): Promise<CreatedApiKeyDto | null> {
     if ((await this.keys.count()) > 0) {
       return null;
     }
 
-    return this.create({ name: DEFAULT_KEY_NAME });
+    const limits = this.limitsForNewKey({ name: DEFAULT_KEY_NAME });
+    const { key, entity } = await this.mint({ name: DEFAULT_KEY_NAME, expiresAt: null, ...limits });
+    const inserted = await this.keys.manager.transaction(async (manager) => {
+      if (manager.connection.options.type === 'postgres') {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_KEY_LOCK]);
+        if ((await manager.count(ApiKey)) > 0) {
+          return false;
+        }
+
+        await manager.insert(ApiKey, entity);
+        return true;
+      }
+
+      const values = toRowValues(entity);
+      await manager.query(
+        `INSERT INTO api_keys (${API_KEY_COLUMNS}) SELECT ${values.map(() => '?').join(', ')} ` +
+          'WHERE NOT EXISTS (SELECT 1 FROM api_keys)',
+        values,
+      );
+      return (await manager.countBy(ApiKey, { id: entity.id })) > 0;
+    });
+
+    return inserted ? { ...toSummary(entity, this.clock.now().getTime()), key } : null;
   }
 
   /**
@@ -151,7 +185,7 @@ export class KeysService {
       await manager.insert(ApiKey, minted.entity);
       await manager.update(ApiKey, { id }, { ...retirement, replacedBy: minted.entity.id });
     });
-    this.recentRows?.delete(id);
+    await this.keyChanges.announce(id);
 
     return { ...toSummary(minted.entity, nowMs), key: minted.key };
   }
@@ -188,7 +222,7 @@ export class KeysService {
     }
 
     await this.keys.update({ id }, changes);
-    this.recentRows?.delete(id);
+    await this.keyChanges.announce(id);
 
     return this.show(id);
   }
@@ -213,7 +247,7 @@ export class KeysService {
       .set({ revokedAt: this.clock.now().getTime() })
       .where('id = :id AND revoked_at IS NULL', { id })
       .execute();
-    this.recentRows?.delete(id);
+    await this.keyChanges.announce(id);
 
     return this.show(id);
   }
@@ -377,7 +411,8 @@ export class KeysService {
   }
 
   private async findOrThrow(id: string): Promise<ApiKey> {
-    const row = await this.keys.findOneBy({ id });
+    // An id of the wrong shape cannot exist, and PostgreSQL rejects some characters (NUL) outright.
+    const row = isKeyId(id) ? await this.keys.findOneBy({ id }) : null;
     if (!row) {
       throw new NotFoundException(`No API key has the id "${id}". List the keys to see their ids.`);
     }
@@ -397,12 +432,12 @@ function validateKeyName(name: string): string {
   return trimmed;
 }
 
-/** Returns `limit` when it is null or an integer of 0 or more, and throws a 400 otherwise. */
+/** Returns `limit` when it is null or an integer from 0 to MAX_QUOTA_LIMIT, and throws a 400 otherwise. */
 function validateLimit(field: string, limit: number | null): number | null {
-  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_QUOTA_LIMIT)) {
     throw new ApiException(
       HttpStatus.BAD_REQUEST,
-      `${field} must be an integer of 0 or more, or null for unlimited, got ${limit}`,
+      `${field} must be an integer from 0 to ${MAX_QUOTA_LIMIT}, or null for unlimited, got ${limit}`,
       { field },
     );
   }
@@ -411,8 +446,10 @@ function validateLimit(field: string, limit: number | null): number | null {
 }
 
 function validateQuota(limit: number, period: string): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new BadRequestException(`limit must be an integer of 0 or more, got ${limit}`);
+  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_QUOTA_LIMIT) {
+    throw new BadRequestException(
+      `limit must be an integer from 0 to ${MAX_QUOTA_LIMIT}, got ${limit}`,
+    );
   }
 
   if (!(QUOTA_PERIODS as readonly string[]).includes(period)) {

@@ -35,7 +35,7 @@ export class BurstThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    const { context, limit, ttl, throttler } = request;
+    const { context, limit, ttl, blockDuration, throttler } = request;
     const http = context.switchToHttp().getRequest<RequestWithBurst & RequestWithKey>();
     const key = requestKey(http);
     if (!key) {
@@ -43,7 +43,13 @@ export class BurstThrottlerGuard extends ThrottlerGuard {
     }
 
     const name = throttler.name ?? BURST_THROTTLER;
-    const hits = await this.storageService.increment(`${name}:${key.id}`, ttl, limit, 0, name);
+    const hits = await this.storageService.increment(
+      `${name}:${key.id}`,
+      ttl,
+      limit,
+      blockDuration,
+      name,
+    );
     const nowMs = Date.now();
     const seconds = hits.isBlocked ? hits.timeToBlockExpire : hits.timeToExpire;
     // Another storage may not report the exact end, so fall back to the rounded seconds.
