@@ -3,17 +3,32 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import type { TestDatabase } from './test-database.js';
+
 const execFileAsync = promisify(execFile);
+
+/**
+ * A test database, or the path of a SQLite file. Both clear DATABASE_URL and REDIS_URL, so a
+ * child process uses only the database it is given even when the test process has those set.
+ */
+export type DatabaseTarget = TestDatabase | string;
+
+/** The variables that point a child process at `target`. */
+export function databaseEnvironment(target: DatabaseTarget): Record<string, string> {
+  return typeof target === 'string'
+    ? { DATABASE_PATH: target, DATABASE_URL: '', REDIS_URL: '' }
+    : target.environment;
+}
 
 /** The compiled entry points; `npm test` builds them first. */
 export const DIST = join(process.cwd(), 'dist', 'src');
 
 /**
  * Runs the admin CLI against a database and returns its output and exit code. `environment` adds
- * to or overrides the variables of the test process.
+ * to or overrides the variables of the test process and the database's.
  */
 export async function runCli(
-  databasePath: string,
+  database: DatabaseTarget,
   args: string[],
   environment: Record<string, string> = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
@@ -22,7 +37,7 @@ export async function runCli(
       process.execPath,
       [join(DIST, 'cli.js'), ...args],
       {
-        env: { ...process.env, ...environment, DATABASE_PATH: databasePath },
+        env: { ...process.env, ...databaseEnvironment(database), ...environment },
       },
     );
     return { stdout, stderr, exitCode: 0 };
@@ -57,14 +72,14 @@ export interface ServerProcess {
 
 /** Starts `node dist/src/main.js` on a free port and waits until it responds to HTTP. */
 export async function startServerProcess(
-  databasePath: string,
+  database: DatabaseTarget,
   environment: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
     env: {
       ...process.env,
-      DATABASE_PATH: databasePath,
+      ...databaseEnvironment(database),
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

@@ -49,6 +49,9 @@ export async function startTestServer(
   const environment = loadEnvironment(
     {
       LOG_LEVEL: 'fatal',
+      // Inherited URLs would move the server off its own SQLite file; a test sets them to use them.
+      DATABASE_URL: '',
+      REDIS_URL: '',
       AUTH_FAILURE_LIMIT: '100000',
       BURST_LIMIT: '100000',
       ...options.environment,
