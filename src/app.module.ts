@@ -24,7 +24,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(environment),
         CommonModule,
-        RedisModule,
+        RedisModule.forRoot({ required: true }),
         ThrottlingModule,
         DatabaseModule,
         ScheduleModule.forRoot(),

@@ -20,7 +20,7 @@ export class CliModule {
       imports: [
         AppConfigModule.forRoot(environment),
         CommonModule,
-        RedisModule,
+        RedisModule.forRoot({ required: false }),
         ThrottlingModule,
         DatabaseModule,
         KeysModule,

@@ -46,13 +46,13 @@ export function runClusterPrimary(environment: Environment): void {
     const since = listeningSince.get(worker.id);
     listeningSince.delete(worker.id);
     if (!stopping) {
-      const how = signal ? `signal ${signal}` : `code ${code}`;
+      const cause = signal ? `signal ${signal}` : `code ${code}`;
       if (since === undefined || Date.now() - since < MIN_WORKER_LIFETIME_MS) {
-        logger.error(`Worker ${worker.id} exited with ${how} before it could serve; stopping`);
+        logger.error(`Worker ${worker.id} exited with ${cause} before it could serve; stopping`);
         exitCode = 1;
         stopAll('SIGTERM');
       } else {
-        logger.error(`Worker ${worker.id} exited with ${how}; starting another`);
+        logger.error(`Worker ${worker.id} exited with ${cause}; starting another`);
         setTimeout(() => !stopping && fork(), RESTART_DELAY_MS);
       }
     }

@@ -53,8 +53,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     }
 
     this.logger.error(
-      `Counting in this process: ${this.failuresSinceLog} Redis throttler calls failed, the last with ` +
-        `${error instanceof Error ? error.message : String(error)}`,
+      `${this.failuresSinceLog} Redis throttler calls failed since the last report, so this ` +
+        `process counts alone until Redis is back. Last error: ${error instanceof Error ? error.message : String(error)}`,
     );
     this.lastErrorLoggedAt = nowMs;
     this.failuresSinceLog = 0;

@@ -1,4 +1,4 @@
-import { Environment, validateEnvironment } from './environment.js';
+import { Environment, redactUrl, validateEnvironment } from './environment.js';
 
 describe('validateEnvironment', () => {
   it('fills in every default', () => {
@@ -74,6 +74,65 @@ describe('validateEnvironment', () => {
 
     it.each(['banana', '10.0.0.0/33', '-1', 'yes please'])('rejects %p', (value) => {
       expect(() => validateEnvironment({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY must be/);
+    });
+  });
+
+  describe('DATABASE_URL and REDIS_URL', () => {
+    it.each(['postgres://app:secret@db.internal:5432/primetime', 'postgresql://127.0.0.1/test'])(
+      'accept the PostgreSQL URL %j',
+      (url) => {
+        expect(validateEnvironment({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+      },
+    );
+
+    it.each(['mysql://127.0.0.1/test', './data/primetime.sqlite', 'postgres://'])(
+      'reject %j as DATABASE_URL',
+      (url) => {
+        expect(() => validateEnvironment({ DATABASE_URL: url })).toThrow(
+          'DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/primetime',
+        );
+      },
+    );
+
+    it.each(['redis://127.0.0.1:6379', 'rediss://:token@cache.internal:6380/2'])(
+      'accept the Redis URL %j',
+      (url) => {
+        expect(validateEnvironment({ REDIS_URL: url }).REDIS_URL).toBe(url);
+      },
+    );
+
+    it('rejects a REDIS_URL of another scheme', () => {
+      expect(() => validateEnvironment({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
+        'REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379 (rediss:// for TLS)',
+      );
+    });
+
+    it('hides the password of an invalid URL in the error', () => {
+      let message = '';
+      try {
+        validateEnvironment({ DATABASE_URL: 'mysql://app:hunter2secret@127.0.0.1/test' });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+
+      expect(message).toContain('(got "mysql://app:***@127.0.0.1/test")');
+      expect(message).not.toContain('hunter2secret');
+    });
+
+    it('replaces a value that is not a URL whole', () => {
+      expect(redactUrl('hunter2secret')).toBe('(not a URL)');
+    });
+  });
+
+  describe('WORKERS', () => {
+    it('defaults to one process', () => {
+      expect(validateEnvironment({}).WORKERS).toBe(1);
+    });
+
+    it.each(['0', '257', 'two'])('rejects %j', (value) => {
+      expect(() => validateEnvironment({ WORKERS: value })).toThrow(
+        'WORKERS must be an integer from 1 to 256',
+      );
     });
   });
 

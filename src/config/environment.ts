@@ -375,8 +375,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (errors.length > 0 || retiredLines.length > 0) {
     const lines = errors.flatMap((error) =>
       Object.values(error.constraints ?? {}).map(
-        (message) =>
-          `  ${message} (got ${describeValue(error.property, error.value)})`,
+        (message) => `  ${message} (got ${describeValue(error.property, error.value)})`,
       ),
     );
     lines.push(...retiredLines);

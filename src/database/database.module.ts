@@ -46,7 +46,10 @@ export async function runMigrations(dataSource: DataSource, attempts = 50): Prom
 }
 
 /** Runs `work` while this session holds the migration lock, which PostgreSQL frees on disconnect. */
-async function withAdvisoryLock(dataSource: DataSource, work: () => Promise<unknown>) {
+async function withAdvisoryLock(
+  dataSource: DataSource,
+  work: () => Promise<unknown>,
+): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();

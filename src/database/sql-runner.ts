@@ -51,7 +51,11 @@ export class SqlRunner {
     if (this.pgPool) {
       const statement = this.pgStatement(sql);
       const values = statement.parameters.map((name) => parameters[name]);
-      const result = await this.pgPool.query({ name: statement.name, text: statement.text, values });
+      const result = await this.pgPool.query({
+        name: statement.name,
+        text: statement.text,
+        values,
+      });
       return result.rows;
     }
 

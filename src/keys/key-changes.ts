@@ -20,8 +20,8 @@ export class KeyChanges implements OnModuleInit {
 
   constructor(private readonly redis: RedisClients) {}
 
-  async onModuleInit(): Promise<void> {
-    await this.redis.subscribe(KEY_CHANGES_CHANNEL, (keyId) => this.notify(keyId));
+  onModuleInit(): void {
+    this.redis.subscribe(KEY_CHANGES_CHANNEL, (keyId) => this.notify(keyId));
   }
 
   /** Calls `listener` with the id of each key that changed, in this process or another. */

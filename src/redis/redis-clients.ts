@@ -1,18 +1,21 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 import { Environment, redactUrl } from '../config/environment.js';
 
-/** Longest wait for one Redis command; past it the caller falls back to what this process knows. */
+/** Injection token: whether a Redis that cannot be reached at start stops the start. */
+export const REDIS_REQUIRED = Symbol('REDIS_REQUIRED');
+
+/** Longest wait for one Redis command, in milliseconds. Past it the command fails with a timeout. */
 const COMMAND_TIMEOUT_MS = 500;
 
 /**
  * The Redis connections of a process when REDIS_URL is set: one for commands (the shared
  * throttler counters and publishing), and one in subscriber mode, which Redis requires for
- * receiving messages. Both connect at start, so a wrong REDIS_URL stops the start with a clear
- * error. Later outages do not stop requests: commands fail fast instead of queueing, and ioredis
- * reconnects and subscribes again in the background.
+ * receiving messages. Both connect at start, so a wrong REDIS_URL stops a server's start with a
+ * clear error (the CLI logs it and goes on). Later outages do not stop requests: commands fail
+ * fast instead of queueing, and ioredis reconnects and subscribes again in the background.
  */
 @Injectable()
 export class RedisClients implements OnModuleInit, OnApplicationShutdown {
@@ -23,7 +26,10 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners = new Map<string, ((message: string) => void)[]>();
   private readonly url: string;
 
-  constructor(environment: Environment) {
+  constructor(
+    environment: Environment,
+    @Inject(REDIS_REQUIRED) private readonly required: boolean,
+  ) {
     this.url = environment.REDIS_URL ? redactUrl(environment.REDIS_URL) : '';
     if (!environment.REDIS_URL) {
       this.commands = null;
@@ -39,8 +45,13 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
       connectionName: 'primetime',
     };
     this.commands = new Redis(environment.REDIS_URL, options);
-    // A subscriber connection sends SUBSCRIBE again after each reconnect, which needs the queue.
-    this.subscriber = new Redis(environment.REDIS_URL, { ...options, enableOfflineQueue: true });
+    // A subscriber connection sends SUBSCRIBE again after each reconnect, which needs the queue,
+    // and a queued SUBSCRIBE waits for Redis to come back without a time limit.
+    this.subscriber = new Redis(environment.REDIS_URL, {
+      ...options,
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+    });
     this.subscriber.on('message', (channel: string, message: string) => {
       this.listeners.get(channel)?.forEach((listener) => listener(message));
     });
@@ -61,16 +72,30 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect()]);
     } catch (error) {
+      // ioredis ends its messages with a period, which the sentence below adds again.
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+      if (!this.required) {
+        this.logger.warn(
+          `Failed to connect to Redis at ${this.url} (REDIS_URL): ${reason}. Key changes made now ` +
+            'reach running servers when their cached key rows expire (KEY_ROW_CACHE_MS).',
+        );
+        return;
+      }
+
       this.disconnect();
       throw new Error(
-        `Failed to connect to Redis at ${this.url} (REDIS_URL): ${error instanceof Error ? error.message : String(error)}. ` +
+        `Failed to connect to Redis at ${this.url} (REDIS_URL): ${reason}. ` +
           'Start Redis, fix REDIS_URL, or unset it to keep the limits in each process.',
+        { cause: error },
       );
     }
   }
 
-  /** Calls `listener` with each message published on `channel` by any process. */
-  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+  /**
+   * Calls `listener` with each message published on `channel` by any process. It does not wait
+   * for Redis: the subscription is queued while Redis is unreachable and made once it is back.
+   */
+  subscribe(channel: string, listener: (message: string) => void): void {
     if (!this.subscriber) {
       return;
     }
@@ -79,7 +104,11 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
     listeners.push(listener);
     this.listeners.set(channel, listeners);
     if (listeners.length === 1) {
-      await this.subscriber.subscribe(channel);
+      this.subscriber.subscribe(channel).catch((error: unknown) => {
+        this.logger.error(
+          `Failed to subscribe to the Redis channel ${channel}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
     }
   }
 
