@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const environment = loadEnvironment();
   await CommandFactory.run(CliModule.forRoot(environment), {
     cliName: 'primetime',
-    logger: ['error', 'fatal'],
+    logger: ['warn', 'error', 'fatal'],
     serviceErrorHandler: reportError,
   });
 }

@@ -76,6 +76,11 @@ export class KeysService {
   private readonly lastUsedWrites = new Map<string, number>();
   /** Key rows read in the last KEY_ROW_CACHE_MS, so a busy key costs no query per request. */
   private readonly recentRows: LRUCache<string, ApiKey> | null;
+  /**
+   * Count of key changes this process has heard of. A row read that a change overtook is not
+   * cached, because it may be older than the change.
+   */
+  private keyChangesHeard = 0;
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     private readonly hasher: KeyHasher,
@@ -93,7 +98,10 @@ export class KeysService {
           })
         : null;
     this.recentRows = recentRows;
-    keyChanges.onChange((keyId) => recentRows?.delete(keyId));
+    keyChanges.onChange((keyId) => {
+      this.keyChangesHeard++;
+      recentRows?.delete(keyId);
+    });
   }
 
   /** Mints a key, stores only its bcrypt hash, and returns the key; it cannot be shown again. */
@@ -351,13 +359,17 @@ export class KeysService {
       return cached;
     }
 
+    const changesBefore = this.keyChangesHeard;
     const [row] = await this.sql.rows(FIND_ROW_SQL, { id });
     if (!row) {
       return undefined;
     }
 
     const key = toApiKey(row);
-    this.recentRows?.set(id, key);
+    if (this.keyChangesHeard === changesBefore) {
+      this.recentRows?.set(id, key);
+    }
+
     return key;
   }
 

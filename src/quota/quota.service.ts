@@ -104,18 +104,13 @@ export class QuotaService {
 
   /**
    * Runs the consume statement for one call and returns the key's quota row after the charge, or
-   * undefined when the call did not fit. On SQLite the calls of one turn of the event loop are
-   * charged together in one transaction (see `flushCharges`).
+   * undefined when the call did not fit. The calls of one turn of the event loop are charged
+   * together (see `flushCharges`).
    */
   private charge(keyId: string, cost: number): Promise<SqlRow | undefined> {
-    if (!this.sql.batchesWrites) {
-      const parameters = consumeParameters(keyId, cost, this.clock.now().getTime());
-      return this.sql.rows(CONSUME_SQL, parameters).then(([row]) => row);
-    }
-
     return new Promise((resolve, reject) => {
       if (this.pendingCharges.size === 0) {
-        setImmediate(() => this.flushCharges());
+        setImmediate(() => void this.flushCharges());
       }
       const calls = this.pendingCharges.get(keyId) ?? [];
       calls.push({ cost, resolve, reject });
@@ -124,17 +119,18 @@ export class QuotaService {
   }
 
   /**
-   * Charges the waiting calls in one transaction. The calls of one key are first charged together
-   * with their summed cost: one statement, and each call gets the usage it would have seen had the
-   * calls run one after another. When the sum does not fit, that key's calls run one by one, so
-   * the calls that fit still succeed and no limit is exceeded.
+   * Charges the waiting calls. The calls of one key are first charged together with their summed
+   * cost: one statement, and each call gets the usage it would have seen had the calls run one
+   * after another. When the sum does not fit, that key's calls run one by one, so the calls that
+   * fit still succeed and no limit is exceeded. On SQLite all statements of a step share one
+   * transaction. On PostgreSQL each is its own, which the row lock serializes per key.
    */
-  private flushCharges(): void {
+  private async flushCharges(): Promise<void> {
     const groups = [...this.pendingCharges];
     this.pendingCharges = new Map();
     const nowMs = this.clock.now().getTime();
     try {
-      const merged = this.sql.writeBatch(
+      const merged = await this.runCharges(
         groups.map(([keyId, calls]) => ({
           sql: CONSUME_SQL,
           parameters: consumeParameters(keyId, totalCost(calls), nowMs),
@@ -157,7 +153,7 @@ export class QuotaService {
         return;
       }
 
-      const single = this.sql.writeBatch(
+      const single = await this.runCharges(
         oneByOne.map(({ keyId, call }) => ({
           sql: CONSUME_SQL,
           parameters: consumeParameters(keyId, call.cost, nowMs),
@@ -172,9 +168,29 @@ export class QuotaService {
         }
       });
     } catch (error) {
-      // The transaction could not begin or commit, so none of these charges took effect.
+      // The SQLite transaction could not begin or commit, so none of these charges took effect.
       groups.forEach(([, calls]) => calls.forEach((call) => call.reject(error)));
     }
+  }
+
+  /**
+   * Runs consume statements and returns each one's rows or error: in one SQLite transaction, or
+   * side by side on PostgreSQL's connection pool.
+   */
+  private runCharges(
+    writes: { sql: string; parameters: SqlParameters }[],
+  ): Promise<(SqlRow[] | Error)[]> {
+    if (this.sql.batchesWrites) {
+      return Promise.resolve(this.sql.writeBatch(writes));
+    }
+
+    return Promise.all(
+      writes.map((write) =>
+        this.sql
+          .rows(write.sql, write.parameters)
+          .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      ),
+    );
   }
 
   /**

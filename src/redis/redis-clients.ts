@@ -25,6 +25,8 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriber: Redis | null;
   private readonly listeners = new Map<string, ((message: string) => void)[]>();
   private readonly url: string;
+  /** The last connection error of either connection, which names the cause (ECONNREFUSED). */
+  private lastConnectionError: Error | null = null;
 
   constructor(
     environment: Environment,
@@ -72,8 +74,9 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect()]);
     } catch (error) {
-      // ioredis ends its messages with a period, which the sentence below adds again.
-      const reason = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+      // connect() rejects with "Connection is closed."; the error event before it names the cause.
+      const cause = this.lastConnectionError ?? error;
+      const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '');
       if (!this.required) {
         this.logger.warn(
           `Failed to connect to Redis at ${this.url} (REDIS_URL): ${reason}. Key changes made now ` +
@@ -133,6 +136,7 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
   private logErrors(client: Redis, role: string): void {
     let reported = false;
     client.on('error', (error: Error) => {
+      this.lastConnectionError = error;
       if (!reported) {
         reported = true;
         this.logger.error(`Redis ${role} connection to ${this.url} failed: ${error.message}`);
