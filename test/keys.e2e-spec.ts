@@ -27,6 +27,17 @@ describe('key lifecycle', () => {
   const admin = (path: string, init: Parameters<typeof adminRequest>[2] = {}) =>
     adminRequest(server, path, init);
 
+  /** Reads the expires_at column of key `id` as text, without the entity's conversion. */
+  async function storedExpiry(id: string): Promise<string> {
+    const placeholder = server.database.engine === 'postgres' ? '$1' : '?';
+    const [row] = await server.database.query(
+      `SELECT expires_at FROM api_keys WHERE id = ${placeholder}`,
+      [id],
+    );
+
+    return String(row.expires_at);
+  }
+
   it('rejects an expired key with a message that says so', async () => {
     server.pinClock('2026-12-04T12:00:00Z');
     const keys = server.app.get(KeysService);
@@ -177,12 +188,42 @@ describe('key lifecycle', () => {
     it.each([
       ['a bad duration', 'soon'],
       ['a past date', '2001-01-01'],
+      ['a duration past the year 9999', '99999999999999999999d'],
+      ['a date past the year 9999', '9999-12-31T23:00:00-01:00'],
     ])('rejects an expiry with %s', async (_label, expires) => {
       const response = await admin('', { method: 'POST', json: { name: 'x', expires } });
 
       expect(response.status).toBe(400);
       expect(response.body.message).toMatch(/^expires must/);
       expect(response.body.field).toBe('expires');
+    });
+
+    it('stores a fractional-millisecond expiry as whole milliseconds', async () => {
+      const created = await admin('', { method: 'POST', json: { name: 'x', expires: '0.5ms' } });
+
+      expect(created.status).toBe(201);
+      expect(await storedExpiry(created.body.id)).toMatch(/^\d+$/);
+    });
+
+    it('rotates with a fractional-millisecond grace', async () => {
+      const { id } = await server.mintKey();
+
+      const rotated = await admin(`/${id}/rotate`, { method: 'POST', json: { grace: '1.5ms' } });
+
+      expect(rotated.status).toBe(201);
+      expect(await storedExpiry(id)).toMatch(/^\d+$/);
+    });
+
+    it('rejects a grace longer than 8000 years', async () => {
+      const { id } = await server.mintKey();
+
+      const rotated = await admin(`/${id}/rotate`, {
+        method: 'POST',
+        json: { grace: '99999999999999999999d' },
+      });
+
+      expect(rotated.status).toBe(400);
+      expect(rotated.body.field).toBe('grace');
     });
 
     it('rotates without a body, stopping the old key at once', async () => {
