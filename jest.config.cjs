@@ -20,4 +20,6 @@ module.exports = {
   },
   setupFilesAfterEnv: ['<rootDir>/test/support/nest-cjs-bridge.ts'],
   testTimeout: 60000,
+  // Lists, at the end of the run, the suites skipped for a missing DATABASE_URL or REDIS_URL.
+  reporters: ['default', '<rootDir>/test/support/skipped-suites-reporter.cjs'],
 };

@@ -1,24 +1,22 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-
 import { runCli, startServerProcess } from './support/processes.js';
-import { checkPrime, request, temporaryDatabasePath } from './support/test-server.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { checkPrime, request } from './support/test-server.js';
 
 const KEY_PATTERN = /\bpt_\d{10}_[0-9A-Za-z]{12}_[0-9A-Za-z]{28}\b/g;
 
 describe('admin CLI', () => {
-  let databasePath: string;
+  let database: TestDatabase;
 
-  beforeEach(() => {
-    ({ databasePath } = temporaryDatabasePath());
+  beforeEach(async () => {
+    database = await createTestDatabase();
   });
 
-  afterEach(() => {
-    rmSync(dirname(databasePath), { recursive: true, force: true });
+  afterEach(async () => {
+    await database.remove();
   });
 
   it('creates a key that works, revokes it, and stores no plaintext key', async () => {
-    const created = await runCli(databasePath, [
+    const created = await runCli(database, [
       'keys',
       'create',
       '--name',
@@ -33,12 +31,12 @@ describe('admin CLI', () => {
     expect(key).not.toBe('');
     expect(created.stdout).toContain('0/3 per hour');
 
-    const server = await startServerProcess(databasePath);
+    const server = await startServerProcess(database);
     try {
       expect((await checkPrime(server, key, '{"number": 7}')).status).toBe(200);
 
       const id = key.split('_')[2];
-      const revoked = await runCli(databasePath, ['keys', 'revoke', id]);
+      const revoked = await runCli(database, ['keys', 'revoke', id]);
       expect(revoked.exitCode).toBe(0);
       expect(revoked.stdout).toContain(`Key ${id}`);
 
@@ -56,15 +54,7 @@ describe('admin CLI', () => {
       expect((await checkPrime(server, key, '{"number": 7}')).status).toBe(401);
       expect(afterRevoke.body.message).toMatch(/revoked/);
 
-      const stored = ['', '-wal', '-shm']
-        .map((suffix) => {
-          try {
-            return readFileSync(`${databasePath}${suffix}`).toString('latin1');
-          } catch {
-            return '';
-          }
-        })
-        .join('');
+      const stored = await database.storedText();
       expect(stored).not.toContain(key);
       expect(stored).not.toContain(key.split('_')[3]);
       expect(stored).toContain('$2b$10$');
@@ -74,7 +64,7 @@ describe('admin CLI', () => {
   });
 
   it('prints one JSON object with id and key for --json', async () => {
-    const created = await runCli(databasePath, ['keys', 'create', '--name', 'script', '--json']);
+    const created = await runCli(database, ['keys', 'create', '--name', 'script', '--json']);
     const parsed = JSON.parse(created.stdout);
 
     expect(created.exitCode).toBe(0);
@@ -84,10 +74,10 @@ describe('admin CLI', () => {
 
   it('lists keys without secrets or hashes', async () => {
     const created = JSON.parse(
-      (await runCli(databasePath, ['keys', 'create', '--name', 'bob', '--json'])).stdout,
+      (await runCli(database, ['keys', 'create', '--name', 'bob', '--json'])).stdout,
     );
-    const listed = await runCli(databasePath, ['keys', 'list']);
-    const listedJson = JSON.parse((await runCli(databasePath, ['keys', 'list', '--json'])).stdout);
+    const listed = await runCli(database, ['keys', 'list']);
+    const listedJson = JSON.parse((await runCli(database, ['keys', 'list', '--json'])).stdout);
 
     expect(listed.stdout).toContain(created.id);
     expect(listed.stdout).toContain('bob');
@@ -100,26 +90,17 @@ describe('admin CLI', () => {
 
   it('shows one key and rotates it with a grace period', async () => {
     const created = JSON.parse(
-      (
-        await runCli(databasePath, [
-          'keys',
-          'create',
-          '--name',
-          'carol',
-          '--expires',
-          '30d',
-          '--json',
-        ])
-      ).stdout,
+      (await runCli(database, ['keys', 'create', '--name', 'carol', '--expires', '30d', '--json']))
+        .stdout,
     );
     expect(created.expiresAt).not.toBeNull();
 
-    const showOutput = await runCli(databasePath, ['keys', 'show', created.id]);
+    const showOutput = await runCli(database, ['keys', 'show', created.id]);
     expect(showOutput.stdout).toMatch(new RegExp(`prefix\\s+pt_\\d{10}_${created.id}`));
     expect(showOutput.stdout).toMatch(/status\s+active/);
     expect(showOutput.stdout).not.toContain(created.key);
 
-    const rotated = await runCli(databasePath, [
+    const rotated = await runCli(database, [
       'keys',
       'rotate',
       created.id,
@@ -132,15 +113,13 @@ describe('admin CLI', () => {
     expect(next).toMatchObject({ name: 'carol', key: expect.stringMatching(KEY_PATTERN) });
     expect(next.id).not.toBe(created.id);
 
-    const old = JSON.parse(
-      (await runCli(databasePath, ['keys', 'show', created.id, '--json'])).stdout,
-    );
+    const old = JSON.parse((await runCli(database, ['keys', 'show', created.id, '--json'])).stdout);
     expect(old).toMatchObject({ status: 'active', replacedBy: next.id });
     expect(Date.parse(old.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000);
   });
 
   it('creates a key with hourly and daily limits', async () => {
-    const created = await runCli(databasePath, [
+    const created = await runCli(database, [
       'keys',
       'create',
       '--name',
@@ -156,7 +135,7 @@ describe('admin CLI', () => {
   });
 
   it('creates an unlimited key from none', async () => {
-    const created = await runCli(databasePath, [
+    const created = await runCli(database, [
       'keys',
       'create',
       '--name',
@@ -170,12 +149,12 @@ describe('admin CLI', () => {
 
     expect(created.exitCode).toBe(0);
     expect(created.stdout).toContain('quota unlimited.');
-    expect((await runCli(databasePath, ['keys', 'show', id])).stdout).toMatch(/quota\s+unlimited/);
-    expect((await runCli(databasePath, ['keys', 'list'])).stdout).toMatch(/\bunlimited$/m);
+    expect((await runCli(database, ['keys', 'show', id])).stdout).toMatch(/quota\s+unlimited/);
+    expect((await runCli(database, ['keys', 'list'])).stdout).toMatch(/\bunlimited$/m);
   });
 
   it('keeps the other window unlimited in the short form', async () => {
-    const created = await runCli(databasePath, [
+    const created = await runCli(database, [
       'keys',
       'create',
       '--name',
@@ -194,22 +173,16 @@ describe('admin CLI', () => {
 
   it('changes the limits of a key with keys limits', async () => {
     const created = JSON.parse(
-      (await runCli(databasePath, ['keys', 'create', '--name', 'erin', '--json'])).stdout,
+      (await runCli(database, ['keys', 'create', '--name', 'erin', '--json'])).stdout,
     );
 
-    const changed = await runCli(databasePath, [
-      'keys',
-      'limits',
-      created.id,
-      '--hourly-limit',
-      '10',
-    ]);
+    const changed = await runCli(database, ['keys', 'limits', created.id, '--hourly-limit', '10']);
     expect(changed.exitCode).toBe(0);
     expect(changed.stdout).toBe(
       `Key ${created.id} ("erin") now has quota 0/10 per hour, 0/5 per day.\n`,
     );
 
-    const removed = await runCli(databasePath, [
+    const removed = await runCli(database, [
       'keys',
       'limits',
       created.id,
@@ -221,13 +194,13 @@ describe('admin CLI', () => {
       expect.objectContaining({ period: 'hour', limit: 10, used: 0 }),
     ]);
 
-    const showOutput = await runCli(databasePath, ['keys', 'show', created.id]);
+    const showOutput = await runCli(database, ['keys', 'show', created.id]);
     expect(showOutput.stdout).toMatch(/quota\s+0\/10 per hour\n/);
     expect(showOutput.stdout).toMatch(/hour resets\s+\d{4}-/);
   });
 
   it('fails while QUOTA_LIMIT or QUOTA_PERIOD is set', async () => {
-    const result = await runCli(databasePath, ['keys', 'list'], {
+    const result = await runCli(database, ['keys', 'list'], {
       QUOTA_LIMIT: '100',
       QUOTA_PERIOD: 'hour',
     });
@@ -245,7 +218,7 @@ describe('admin CLI', () => {
   });
 
   it('reads QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT for a new key', async () => {
-    const created = await runCli(databasePath, ['keys', 'create', '--name', 'configured'], {
+    const created = await runCli(database, ['keys', 'create', '--name', 'configured'], {
       QUOTA_HOURLY_LIMIT: '20',
       QUOTA_DAILY_LIMIT: 'none',
     });
@@ -292,7 +265,7 @@ describe('admin CLI', () => {
     [['keys', 'revoke'], /missing required argument 'id'/],
     [['keys', 'frobnicate'], /unknown command "keys frobnicate"/],
   ])('fails with a message on stderr for %j', async (args, message) => {
-    const result = await runCli(databasePath, args);
+    const result = await runCli(database, args);
 
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(message);
@@ -301,22 +274,22 @@ describe('admin CLI', () => {
 
 describe('server start-up', () => {
   it('fails while QUOTA_PERIOD is set', async () => {
-    const { directory, databasePath } = temporaryDatabasePath();
+    const database = await createTestDatabase();
     try {
-      await expect(startServerProcess(databasePath, { QUOTA_PERIOD: 'day' })).rejects.toThrow(
+      await expect(startServerProcess(database, { QUOTA_PERIOD: 'day' })).rejects.toThrow(
         /server exited with 1: [\s\S]*QUOTA_PERIOD is no longer read\. Set QUOTA_HOURLY_LIMIT and QUOTA_DAILY_LIMIT instead/,
       );
     } finally {
-      rmSync(directory, { recursive: true, force: true });
+      await database.remove();
     }
   });
 });
 
 describe('first start', () => {
   it('mints and prints a default key once, and not on the next start', async () => {
-    const { directory, databasePath } = temporaryDatabasePath();
+    const database = await createTestDatabase();
     try {
-      const first = await startServerProcess(databasePath);
+      const first = await startServerProcess(database);
       const key = (await first.waitForOutput(KEY_PATTERN))?.[0] ?? '';
       try {
         expect(key).not.toBe('');
@@ -326,7 +299,7 @@ describe('first start', () => {
         await first.stop();
       }
 
-      const second = await startServerProcess(databasePath);
+      const second = await startServerProcess(database);
       try {
         expect(second.output()).not.toMatch(KEY_PATTERN);
         expect((await request(second.baseUrl, '/get-current-time', { key })).status).toBe(200);
@@ -334,7 +307,7 @@ describe('first start', () => {
         await second.stop();
       }
     } finally {
-      rmSync(directory, { recursive: true, force: true });
+      await database.remove();
     }
   });
 });

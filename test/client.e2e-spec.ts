@@ -1,10 +1,8 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-
 import { ApiError, PrimetimeClient } from '../src/client/index.js';
 import { runCli, startServerProcess } from './support/processes.js';
 import type { ServerProcess } from './support/processes.js';
-import { startTestServer, temporaryDatabasePath } from './support/test-server.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { startTestServer } from './support/test-server.js';
 import type { TestServer } from './support/test-server.js';
 
 const PRIME_127 = 2n ** 127n - 1n;
@@ -126,13 +124,13 @@ describe('PrimetimeClient against the app', () => {
 });
 
 describe('call CLI commands', () => {
-  let databasePath: string;
+  let database: TestDatabase;
   let server: ServerProcess;
   let key: string;
 
   beforeAll(async () => {
-    ({ databasePath } = temporaryDatabasePath());
-    const created = await runCli(databasePath, [
+    database = await createTestDatabase();
+    const created = await runCli(database, [
       'keys',
       'create',
       '--name',
@@ -143,16 +141,16 @@ describe('call CLI commands', () => {
       'none',
     ]);
     key = created.stdout.match(KEY_PATTERN)?.[0] ?? '';
-    server = await startServerProcess(databasePath);
+    server = await startServerProcess(database);
   });
 
   afterAll(async () => {
     await server.stop();
-    rmSync(dirname(databasePath), { recursive: true, force: true });
+    await database.remove();
   });
 
   it('prints the time with PRIMETIME_KEY', async () => {
-    const result = await runCli(databasePath, ['call', 'time', '--url', server.baseUrl], {
+    const result = await runCli(database, ['call', 'time', '--url', server.baseUrl], {
       PRIMETIME_KEY: key,
     });
 
@@ -164,7 +162,7 @@ describe('call CLI commands', () => {
   it('takes the port from PORT without --url', async () => {
     const port = new URL(server.baseUrl).port;
 
-    const result = await runCli(databasePath, ['call', 'time', '--key', key], {
+    const result = await runCli(database, ['call', 'time', '--key', key], {
       PORT: port,
       PRIMETIME_URL: '',
     });
@@ -174,7 +172,7 @@ describe('call CLI commands', () => {
   });
 
   it('prints a big prime with every digit', async () => {
-    const result = await runCli(databasePath, [
+    const result = await runCli(database, [
       'call',
       'prime',
       PRIME_127.toString(),
@@ -190,7 +188,7 @@ describe('call CLI commands', () => {
   });
 
   it('rejects an invalid number before sending', async () => {
-    const result = await runCli(databasePath, ['call', 'prime', '7.5', '--url', server.baseUrl], {
+    const result = await runCli(database, ['call', 'prime', '7.5', '--url', server.baseUrl], {
       PRIMETIME_KEY: key,
     });
 
@@ -200,7 +198,7 @@ describe('call CLI commands', () => {
   });
 
   it('fails without a key', async () => {
-    const result = await runCli(databasePath, ['call', 'time', '--url', server.baseUrl], {
+    const result = await runCli(database, ['call', 'time', '--url', server.baseUrl], {
       PRIMETIME_KEY: '',
     });
 
@@ -210,7 +208,7 @@ describe('call CLI commands', () => {
 
   it('prints a 429 with Retry-After to stderr', async () => {
     const call = () =>
-      runCli(databasePath, ['call', 'prime', '97', '--url', server.baseUrl], {
+      runCli(database, ['call', 'prime', '97', '--url', server.baseUrl], {
         PRIMETIME_KEY: key,
       });
     // The key allows 3 metered calls a day, and the test of the big prime used one.

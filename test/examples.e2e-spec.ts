@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { runCli, startServerProcess } from './support/processes.js';
 import type { ServerProcess } from './support/processes.js';
-import { temporaryDatabasePath } from './support/test-server.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -36,24 +35,24 @@ async function runExample(
 }
 
 describe('examples', () => {
-  let databasePath: string;
+  let database: TestDatabase;
   let server: ServerProcess;
 
   beforeAll(async () => {
-    ({ databasePath } = temporaryDatabasePath());
-    server = await startServerProcess(databasePath, { BURST_LIMIT: String(BURST_LIMIT) });
+    database = await createTestDatabase();
+    server = await startServerProcess(database, { BURST_LIMIT: String(BURST_LIMIT) });
   });
 
   afterAll(async () => {
     await server.stop();
-    rmSync(dirname(databasePath), { recursive: true, force: true });
+    await database.remove();
   });
 
   /** Mints a key with the CLI, unlimited by default, and returns the environment an example reads. */
   async function exampleEnvironment(
     limits = ['--hourly-limit', 'none', '--daily-limit', 'none'],
   ): Promise<Record<string, string>> {
-    const created = await runCli(databasePath, ['keys', 'create', '--name', 'example', ...limits]);
+    const created = await runCli(database, ['keys', 'create', '--name', 'example', ...limits]);
     const key = created.stdout.match(KEY_PATTERN)?.[0];
     if (created.exitCode !== 0 || key === undefined) {
       throw new Error(`keys create failed: ${created.stderr}`);

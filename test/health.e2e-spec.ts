@@ -26,7 +26,7 @@ describe('GET /health', () => {
   });
 
   it('is not rate limited or metered', async () => {
-    await server.close();
+    await server.remove();
     server = await startTestServer({ environment: { BURST_LIMIT: '2', QUOTA_DAILY_LIMIT: '1' } });
     const { key } = await server.mintKey();
 

@@ -79,7 +79,7 @@ describe('quota', () => {
     await checkPrime(server, key, '{"number": 7}');
     await server.close();
 
-    const restarted = await startTestServer({ databasePath: server.databasePath });
+    const restarted = await startTestServer({ database: server.database });
     try {
       expect((await checkPrime(restarted, key, '{"number": 7}')).status).toBe(429);
     } finally {

@@ -1,14 +1,6 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-
 import { runCli, ServerProcess, startServerProcess } from './support/processes.js';
-import {
-  checkPrime,
-  request,
-  startTestServer,
-  temporaryDatabasePath,
-  TestServer,
-} from './support/test-server.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
+import { checkPrime, request, startTestServer, TestServer } from './support/test-server.js';
 
 const at = (iso: string): number => Date.parse(iso) / 1000;
 
@@ -21,8 +13,8 @@ function statusCounts(statuses: number[]): Record<number, number> {
   return counts;
 }
 
-async function mintWithCli(databasePath: string, args: string[]): Promise<string> {
-  const result = await runCli(databasePath, ['keys', 'create', '--json', ...args]);
+async function mintWithCli(database: TestDatabase, args: string[]): Promise<string> {
+  const result = await runCli(database, ['keys', 'create', '--json', ...args]);
   expect(result.exitCode).toBe(0);
 
   return (JSON.parse(result.stdout) as { key: string }).key;
@@ -312,10 +304,10 @@ describe('quota exactness', () => {
   });
 
   describe('with server processes', () => {
-    const { databasePath } = temporaryDatabasePath();
+    let database: TestDatabase;
     const servers: ServerProcess[] = [];
     const start = async (): Promise<ServerProcess> => {
-      const started = await startServerProcess(databasePath, {
+      const started = await startServerProcess(database, {
         BURST_LIMIT: '100000',
         AUTH_FAILURE_LIMIT: '100000',
       });
@@ -323,17 +315,21 @@ describe('quota exactness', () => {
       return started;
     };
 
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+
     afterEach(async () => {
       await Promise.all(servers.splice(0).map((server) => server.stop()));
     });
 
-    afterAll(() => {
-      rmSync(dirname(databasePath), { recursive: true, force: true });
+    afterAll(async () => {
+      await database.remove();
     });
 
     it('allows 50 of 200 across two processes', async () => {
       const [first, second] = await Promise.all([start(), start()]);
-      const key = await mintWithCli(databasePath, ['--name', 'shared', '--limit', '50']);
+      const key = await mintWithCli(database, ['--name', 'shared', '--limit', '50']);
 
       const responses = await Promise.all(
         Array.from({ length: 200 }, (_, index) =>
@@ -348,7 +344,7 @@ describe('quota exactness', () => {
     });
 
     it('keeps usage after SIGKILL', async () => {
-      const key = await mintWithCli(databasePath, ['--name', 'crash', '--limit', '3']);
+      const key = await mintWithCli(database, ['--name', 'crash', '--limit', '3']);
       const first = await start();
       expect((await checkPrime(first, key, '{"number": 7}')).status).toBe(200);
       expect((await checkPrime(first, key, '{"number": 7}')).status).toBe(200);
@@ -362,8 +358,8 @@ describe('quota exactness', () => {
 
     it('serves load while the CLI changes keys', async () => {
       const server = await start();
-      const key = await mintWithCli(databasePath, ['--name', 'busy', '--limit', '100000']);
-      const victim = await mintWithCli(databasePath, ['--name', 'victim', '--limit', '100000']);
+      const key = await mintWithCli(database, ['--name', 'busy', '--limit', '100000']);
+      const victim = await mintWithCli(database, ['--name', 'victim', '--limit', '100000']);
       let loading = true;
       const statuses: number[] = [];
       const load = async (loadKey: string): Promise<void> => {
@@ -374,7 +370,7 @@ describe('quota exactness', () => {
       const workers = Array.from({ length: 8 }, (_, index) => load(index % 2 ? key : victim));
 
       for (let round = 0; round < 3; round++) {
-        const created = await runCli(databasePath, [
+        const created = await runCli(database, [
           'keys',
           'create',
           '--name',
@@ -382,10 +378,10 @@ describe('quota exactness', () => {
           '--json',
         ]);
         const { id } = JSON.parse(created.stdout) as { id: string };
-        expect((await runCli(databasePath, ['keys', 'revoke', id])).exitCode).toBe(0);
+        expect((await runCli(database, ['keys', 'revoke', id])).exitCode).toBe(0);
       }
       const victimId = victim.split('_')[2];
-      expect((await runCli(databasePath, ['keys', 'revoke', victimId])).exitCode).toBe(0);
+      expect((await runCli(database, ['keys', 'revoke', victimId])).exitCode).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       loading = false;
       await Promise.all(workers);

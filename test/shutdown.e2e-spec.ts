@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LARGE_PRIMES } from '../bench/large-primes.js';
 import { ServerProcess, startServerProcess } from './support/processes.js';
-import { temporaryDatabasePath } from './support/test-server.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
 const KEY_PATTERN = /^\s+(pt_\S+)$/m;
 
@@ -31,13 +30,12 @@ function connectionResult(server: ServerProcess): Promise<string | undefined> {
 }
 
 describe('graceful shutdown', () => {
-  let directory: string;
+  let database: TestDatabase;
   let server: ServerProcess;
 
   beforeEach(async () => {
-    const temporary = temporaryDatabasePath();
-    directory = temporary.directory;
-    server = await startServerProcess(temporary.databasePath, {
+    database = await createTestDatabase();
+    server = await startServerProcess(database, {
       SHUTDOWN_TIMEOUT_MS: '1000',
       LOG_LEVEL: 'log',
     });
@@ -45,7 +43,7 @@ describe('graceful shutdown', () => {
 
   afterEach(async () => {
     await server.kill();
-    rmSync(directory, { recursive: true, force: true });
+    await database.remove();
   });
 
   it('finishes a request in flight and exits 0', async () => {

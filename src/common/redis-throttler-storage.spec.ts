@@ -44,7 +44,7 @@ describeWith({ REDIS_URL })(`${RedisThrottlerStorage.name} on Redis`, () => {
     expect(hits.map((hit) => hit.isBlocked)).toEqual([false, false, false, true]);
   });
 
-  it('keeps the window of the first hit', async () => {
+  it('reports the window in seconds', async () => {
     const storage = new RedisThrottlerStorage(await connect());
 
     const hit = await storage.increment(`${key}:window`, 60_000, 3, 60_000, 'burst');
@@ -60,12 +60,15 @@ describe(`${RedisThrottlerStorage.name} without Redis`, () => {
   let loggedErrors: jest.SpiedFunction<Logger['error']>;
 
   beforeEach(async () => {
-    client = new Redis(CLOSED_REDIS_URL, CLIENT_OPTIONS);
-    // ioredis emits 'error' on each reconnection try; the storage's own log is under test.
-    client.on('error', () => undefined);
-    await expect(client.connect()).rejects.toThrow(/ECONNREFUSED/);
     loggedErrors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    // A refused socket never closes again, so ioredis would hold it 2 s after disconnect().
+    client = new Redis(CLOSED_REDIS_URL, { ...CLIENT_OPTIONS, disconnectTimeout: 100 });
     sut = new RedisThrottlerStorage(client);
+    // ioredis emits 'error' on each reconnection try, and the first one names the cause.
+    const refusals: string[] = [];
+    client.on('error', (error: Error) => refusals.push(error.message));
+    await expect(client.connect()).rejects.toThrow('Connection is closed.');
+    expect(refusals[0]).toMatch(/ECONNREFUSED/);
   });
 
   afterEach(() => {
@@ -90,8 +93,6 @@ describe(`${RedisThrottlerStorage.name} without Redis`, () => {
     }
 
     expect(loggedErrors).toHaveBeenCalledTimes(1);
-    expect(String(loggedErrors.mock.calls[0][0])).toMatch(
-      /^Counting in this process: 1 Redis throttler calls failed, the last with /,
-    );
+    expect(String(loggedErrors.mock.calls[0][0])).toMatch(/^1 Redis throttler calls failed/);
   });
 });

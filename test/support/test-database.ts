@@ -12,7 +12,8 @@ export type TestEngine = 'sqlite' | 'postgres';
  * The engine of the databases that tests create: SQLite unless TEST_DATABASE=postgres, which
  * `npm run test:e2e:postgres` sets to run the end-to-end suite against PostgreSQL.
  */
-export const TEST_ENGINE: TestEngine = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_ENGINE: TestEngine =
+  process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** The PostgreSQL server that tests may use, or undefined when DATABASE_URL is not set. */
 export const POSTGRES_URL = process.env.DATABASE_URL || undefined;
@@ -96,7 +97,10 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
     engine: 'postgres',
     environment: { DATABASE_URL: databaseUrl, REDIS_URL: '' },
     query: (sql, parameters = []) =>
-      onServer(databaseUrl, async (client) => (await client.query(sql, parameters)).rows),
+      onServer(
+        databaseUrl,
+        async (client) => (await client.query<Record<string, unknown>>(sql, parameters)).rows,
+      ),
     storedText: () =>
       onServer(databaseUrl, async (client) => {
         const tables = await client.query<{ table_name: string }>(
@@ -105,7 +109,8 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
         const dumps = await Promise.all(
           tables.rows.map(
             async ({ table_name }) =>
-              (await client.query(`SELECT t::text AS row FROM "${table_name}" t`)).rows,
+              (await client.query<{ row: string }>(`SELECT t::text AS row FROM "${table_name}" t`))
+                .rows,
           ),
         );
         return dumps

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { jest } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
@@ -12,55 +9,59 @@ import { Clock } from '../../src/common/clock.js';
 import { loadEnvironment } from '../../src/config/environment.js';
 import { checksum } from '../../src/keys/api-key-format.js';
 import { CreateKeyOptions, KeysService } from '../../src/keys/keys.service.js';
+import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export interface TestServer {
   app: NestFastifyApplication;
   baseUrl: string;
-  databasePath: string;
+  /** The database the server uses. Pass it to `startTestServer` to reopen it after `close()`. */
+  database: TestDatabase;
   /** Mints a key through the service, as the CLI would, and returns it. */
   mintKey(options?: Partial<CreateKeyOptions>): Promise<{ id: string; key: string }>;
   /** Pins the injected clock to `time` until the server is closed. */
   pinClock(time: Date | string): void;
-  /** Stops the app; the database file stays until `remove()`. */
+  /** Stops the app. The database stays until `remove()`. */
   close(): Promise<void>;
-  /** Stops the app and deletes its temporary directory. */
+  /** Stops the app and deletes the database, unless the test passed that database in. */
   remove(): Promise<void>;
 }
 
-export function temporaryDatabasePath(): { directory: string; databasePath: string } {
-  const directory = mkdtempSync(join(tmpdir(), 'primetime-test-'));
-
-  return { directory, databasePath: join(directory, 'primetime.sqlite') };
-}
-
 /**
- * Starts the real app on 127.0.0.1 and a free port, with its own SQLite file. Pass a
- * `databasePath` to reopen the database of a server that was closed.
+ * Starts the real app on 127.0.0.1 and a free port. Without `database` it creates a new database
+ * of the engine that TEST_DATABASE selects. Pass the `database` of a closed server to reopen it.
+ * `environment` is applied last, so a test can set REDIS_URL, which the database clears.
  */
 export async function startTestServer(
   options: {
-    databasePath?: string;
+    database?: TestDatabase;
     environment?: Record<string, string>;
     logger?: LoggerService;
   } = {},
 ): Promise<TestServer> {
-  const created = options.databasePath ? null : temporaryDatabasePath();
-  const databasePath = options.databasePath ?? created!.databasePath;
+  const database = options.database ?? (await createTestDatabase());
+  const ownsDatabase = options.database === undefined;
   const environment = loadEnvironment(
     {
       LOG_LEVEL: 'fatal',
-      // Inherited URLs would move the server off its own SQLite file; a test sets them to use them.
-      DATABASE_URL: '',
-      REDIS_URL: '',
       AUTH_FAILURE_LIMIT: '100000',
       BURST_LIMIT: '100000',
+      ...database.environment,
       ...options.environment,
-      DATABASE_PATH: databasePath,
     },
     '/nonexistent/.env',
   );
-  const app = await createApp(environment, { logger: options.logger });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp(environment, { logger: options.logger });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    if (ownsDatabase) {
+      await database.remove();
+    }
+    throw error;
+  }
+
   const { port } = app.getHttpServer().address() as AddressInfo;
   let closed = false;
 
@@ -74,7 +75,7 @@ export async function startTestServer(
   return {
     app,
     baseUrl: `http://127.0.0.1:${port}`,
-    databasePath,
+    database,
     mintKey: async (keyOptions = {}) =>
       app.get(KeysService).create({ name: 'test', ...keyOptions }),
     pinClock: (time) => {
@@ -84,8 +85,8 @@ export async function startTestServer(
     close,
     remove: async () => {
       await close();
-      if (created) {
-        rmSync(created.directory, { recursive: true, force: true });
+      if (ownsDatabase) {
+        await database.remove();
       }
     },
   };
