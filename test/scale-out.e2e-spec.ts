@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import {
   mintWithCli,
   msUntilStatus,
@@ -12,7 +14,13 @@ import {
   REDIS_URL,
   TestDatabase,
 } from './support/test-database.js';
-import { adminRequest, checkPrime, request, TEST_ADMIN_TOKEN } from './support/test-server.js';
+import {
+  adminRequest,
+  checkPrime,
+  forgeKey,
+  request,
+  TEST_ADMIN_TOKEN,
+} from './support/test-server.js';
 
 /** The delay within which the product promises that a key change reaches every server. */
 const KEY_CHANGE_BOUND_MS = 1000;
@@ -126,6 +134,58 @@ describeWith({ DATABASE_URL: POSTGRES_URL, REDIS_URL })(
         expect(
           new Set(denied.map((response) => (response.body as { reason?: string }).reason)),
         ).toEqual(new Set(['burst']));
+      });
+    });
+
+    describe('failed authentications', () => {
+      let first: ServerProcess;
+      let second: ServerProcess;
+
+      beforeAll(async () => {
+        [first, second] = await startPair({
+          TRUST_PROXY: 'true',
+          AUTH_FAILURE_LIMIT: '3',
+          BURST_LIMIT: '100000',
+        });
+      });
+
+      afterAll(stopServers);
+
+      it('blocks the address on both servers', async () => {
+        const { key } = await mintWithCli(database, ['--name', 'victim', ...UNLIMITED]);
+        // A documentation address of its own, so no other run on this Redis shares its counter.
+        const client = {
+          'x-forwarded-for': `2001:db8::${randomBytes(4)
+            .toString('hex')
+            .replace(/(.{4})/, '$1:')}`,
+        };
+        const wrongKey = forgeKey(key, { secret: 'A'.repeat(22) });
+
+        const failures: number[] = [];
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const response = await request(first.baseUrl, '/get-current-time', {
+            key: wrongKey,
+            headers: client,
+          });
+          failures.push(response.status);
+        }
+        const blockedAtMs = Date.now();
+        const msUntilBlocked = await msUntilStatus(
+          () => request(second.baseUrl, '/get-current-time', { key, headers: client }),
+          429,
+          blockedAtMs,
+        );
+        const onSecond = await request(second.baseUrl, '/get-current-time', {
+          key,
+          headers: client,
+        });
+        const otherClient = await request(second.baseUrl, '/get-current-time', { key });
+
+        expect(failures).toEqual([401, 401, 401]);
+        expect(msUntilBlocked).not.toBeNull();
+        expect(msUntilBlocked).toBeLessThan(KEY_CHANGE_BOUND_MS);
+        expect(onSecond.body).toMatchObject({ reason: 'auth-failures' });
+        expect(otherClient.status).toBe(200);
       });
     });
 

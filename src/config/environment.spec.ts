@@ -49,14 +49,17 @@ describe('validateEnvironment', () => {
       expect(environment.QUOTA_DAILY_LIMIT).toBeNull();
     });
 
-    it.each(['-1', '1.5', 'unlimited', '1e3', '2147483648', '9007199254740992'])('reject %j', (value) => {
-      expect(() => validateEnvironment({ QUOTA_HOURLY_LIMIT: value })).toThrow(
-        `QUOTA_HOURLY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited (got "${value}")`,
-      );
-      expect(() => validateEnvironment({ QUOTA_DAILY_LIMIT: value })).toThrow(
-        `QUOTA_DAILY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited (got "${value}")`,
-      );
-    });
+    it.each(['-1', '1.5', 'unlimited', '1e3', '2147483648', '9007199254740992'])(
+      'reject %j',
+      (value) => {
+        expect(() => validateEnvironment({ QUOTA_HOURLY_LIMIT: value })).toThrow(
+          `QUOTA_HOURLY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited (got "${value}")`,
+        );
+        expect(() => validateEnvironment({ QUOTA_DAILY_LIMIT: value })).toThrow(
+          `QUOTA_DAILY_LIMIT must be an integer from 0 to 2147483647, or none for unlimited (got "${value}")`,
+        );
+      },
+    );
   });
 
   describe('TRUST_PROXY', () => {

@@ -4,7 +4,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
-import { Environment } from '../config/environment.js';
+import { Environment, redactUrl } from '../config/environment.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { SqlRunner } from './sql-runner.js';
 
@@ -25,14 +25,20 @@ const logger = new Logger('Migrations');
  * loser's transaction fails and rolls back. It then runs again and finds the migration applied.
  */
 export async function runMigrations(dataSource: DataSource, attempts = 50): Promise<void> {
+  const migrate = async (): Promise<void> => {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) {
+      logger.log(`Applied ${applied.length} migrations: ${applied.map((m) => m.name).join(', ')}`);
+    }
+  };
   if (dataSource.options.type === 'postgres') {
-    await withAdvisoryLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
+    await withAdvisoryLock(dataSource, migrate);
     return;
   }
 
   for (let attempt = 1; ; attempt++) {
     try {
-      await dataSource.runMigrations({ transaction: 'each' });
+      await migrate();
       return;
     } catch (error) {
       if (attempt >= attempts || !CONCURRENT_MIGRATION.test(String(error))) {
@@ -64,15 +70,37 @@ async function withAdvisoryLock(
   }
 }
 
+/** Connects to the database, with an error that names the setting to check when it fails. */
+async function openDatabase(options: DataSourceOptions): Promise<DataSource> {
+  try {
+    return await new DataSource(options).initialize();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const hint =
+      options.type === 'postgres'
+        ? `Failed to connect to PostgreSQL at ${redactUrl(options.url ?? '')} (DATABASE_URL): ${reason}. ` +
+          'Check that the server runs, that the database exists and that the URL names a user allowed ' +
+          'to use it (see docs/deploy.md).'
+        : `Failed to open the SQLite database ${String(options.database)} (DATABASE_PATH): ${reason}. ` +
+          'Check that its directory can be written.';
+    throw new Error(hint, { cause: error });
+  }
+}
+
 /** Opens the database (SQLite, or PostgreSQL when DATABASE_URL is set) and migrates it. */
 @Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [Environment],
-      useFactory: (environment: Environment) => buildDataSourceOptions(environment),
+      // A database that is still starting gets 5 tries, 2 s apart, before the start fails.
+      useFactory: (environment: Environment) => ({
+        ...buildDataSourceOptions(environment),
+        retryAttempts: 5,
+        retryDelay: 2000,
+      }),
       dataSourceFactory: async (options?: DataSourceOptions) => {
-        const dataSource = await new DataSource(options!).initialize();
+        const dataSource = await openDatabase(options!);
         await runMigrations(dataSource);
 
         return dataSource;
