@@ -22,7 +22,8 @@ interface PgStatement {
  * Runs portable SQL with `:name` parameters on the app's data source, for the statements on the
  * request path. TypeORM's query runner costs several times the statement itself, so SqlRunner
  * calls the drivers directly: better-sqlite3 with a prepared statement kept per SQL text, and
- * pg's pool with a named prepared statement per SQL text. Other drivers go through TypeORM.
+ * pg's pool with a named prepared statement per SQL text. Those are the two engines that
+ * data-source-options.ts configures.
  */
 @Injectable()
 export class SqlRunner {
@@ -31,15 +32,18 @@ export class SqlRunner {
   private readonly sqlite: Database | null;
   private readonly pgPool: PgPool | null;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    const { type } = dataSource.options;
+    if (type !== 'better-sqlite3' && type !== 'postgres') {
+      throw new Error(`SqlRunner supports better-sqlite3 and postgres, not ${type}`);
+    }
+
     this.sqlite =
-      dataSource.options.type === 'better-sqlite3'
+      type === 'better-sqlite3'
         ? (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection
         : null;
     this.pgPool =
-      dataSource.options.type === 'postgres'
-        ? (dataSource.driver as unknown as { master: PgPool }).master
-        : null;
+      type === 'postgres' ? (dataSource.driver as unknown as { master: PgPool }).master : null;
   }
 
   /** Runs a statement that returns rows (a SELECT, or a write with RETURNING). */
@@ -48,26 +52,14 @@ export class SqlRunner {
       return this.prepared(this.sqlite, sql).all(parameters) as SqlRow[];
     }
 
-    if (this.pgPool) {
-      const statement = this.pgStatement(sql);
-      const values = statement.parameters.map((name) => parameters[name]);
-      const result = await this.pgPool.query({
-        name: statement.name,
-        text: statement.text,
-        values,
-      });
-      return result.rows;
-    }
-
-    const [query, values] = this.dataSource.driver.escapeQueryWithParameters(sql, parameters);
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      // The structured result has the rows of an UPDATE ... RETURNING in `records` on every driver.
-      const result = await runner.query(query, values, true);
-      return (result.records ?? []) as SqlRow[];
-    } finally {
-      await runner.release();
-    }
+    const statement = this.pgStatement(sql);
+    const values = statement.parameters.map((name) => parameters[name]);
+    const result = await this.pgPool!.query({
+      name: statement.name,
+      text: statement.text,
+      values,
+    });
+    return result.rows;
   }
 
   /** Whether `writeBatch` is available: on SQLite, where statements run synchronously. */

@@ -7,7 +7,7 @@ import { Environment, redactUrl } from '../config/environment.js';
 /** Injection token: whether a Redis that cannot be reached at start stops the start. */
 export const REDIS_REQUIRED = Symbol('REDIS_REQUIRED');
 
-/** Longest wait for one Redis command, in milliseconds. Past it the command fails with a timeout. */
+/** Maximum wait for one Redis command, in milliseconds. Past it the command fails with a timeout. */
 const COMMAND_TIMEOUT_MS = 500;
 
 /**
@@ -59,11 +59,6 @@ export class RedisClients implements OnModuleInit, OnApplicationShutdown {
     });
     this.logErrors(this.commands, 'commands');
     this.logErrors(this.subscriber, 'subscriber');
-  }
-
-  /** Whether REDIS_URL is set. */
-  get enabled(): boolean {
-    return this.commands !== null;
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DatabaseTarget, databaseEnvironment, DIST, freePort, runCli } from './processes.js';
+import { DatabaseTarget, freePort, runCli, spawnServer } from './processes.js';
 
 /** Counts each HTTP status in `statuses`, such as { 200: 50, 429: 150 }. */
 export function statusCounts(statuses: number[]): Record<number, number> {
@@ -60,26 +58,15 @@ export async function runServerUntilExit(
   environment: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    env: {
-      ...process.env,
-      ...databaseEnvironment(database),
-      PORT: String(await freePort()),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ...environment,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-
+  const { child, stdout, stderr } = spawnServer(database, await freePort(), environment);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const exitCode = await exited;
   clearTimeout(timer);
 
-  return { exitCode: child.signalCode === 'SIGKILL' ? null : exitCode, stdout, stderr };
+  return {
+    exitCode: child.signalCode === 'SIGKILL' ? null : exitCode,
+    stdout: stdout(),
+    stderr: stderr(),
+  };
 }

@@ -13,7 +13,7 @@ const execFileAsync = promisify(execFile);
  */
 export type DatabaseTarget = TestDatabase | string;
 
-/** The variables that point a child process at `target`. */
+/** Returns the variables that point a child process at `target`. */
 export function databaseEnvironment(target: DatabaseTarget): Record<string, string> {
   return typeof target === 'string'
     ? { DATABASE_PATH: target, DATABASE_URL: '', REDIS_URL: '' }
@@ -70,12 +70,22 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `node dist/src/main.js` on a free port and waits until it responds to HTTP. */
-export async function startServerProcess(
+/** A spawned server with what it has written to stdout and stderr so far. */
+export interface SpawnedServer {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/**
+ * Spawns `node dist/src/main.js` on 127.0.0.1:`port` with log level warn, pointed at `database`.
+ * `environment` adds to or overrides those variables.
+ */
+export function spawnServer(
   database: DatabaseTarget,
+  port: number,
   environment: Record<string, string> = {},
-): Promise<ServerProcess> {
-  const port = await freePort();
+): SpawnedServer {
   const child = spawn(process.execPath, [join(DIST, 'main.js')], {
     env: {
       ...process.env,
@@ -91,13 +101,25 @@ export async function startServerProcess(
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+  return { child, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Starts `node dist/src/main.js` on a free port and waits until it responds to HTTP. */
+export async function startServerProcess(
+  database: DatabaseTarget,
+  environment: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const spawned = spawnServer(database, port, environment);
+  const { child } = spawned;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
+      throw new Error(`server exited with ${child.exitCode}: ${spawned.stderr()}`);
     }
     try {
       await (await fetch(`${baseUrl}/docs-json`)).arrayBuffer();
@@ -105,7 +127,7 @@ export async function startServerProcess(
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`server did not answer within 30 s: ${stderr}`);
+        throw new Error(`server did not answer within 30 s: ${spawned.stderr()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -114,10 +136,10 @@ export async function startServerProcess(
   return {
     child,
     baseUrl,
-    output: () => stdout,
+    output: spawned.stdout,
     waitForOutput: async (pattern) => {
       for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-        const match = stdout.match(pattern);
+        const match = spawned.stdout().match(pattern);
         if (match) {
           return match;
         }
