@@ -18,13 +18,17 @@
  *   npm run bench:scale                          builds, then runs node dist/bench/scale.js
  *   BENCH_SECONDS=3 BENCH_ROUNDS=1 npm run bench:scale
  *
- * Settings: BENCH_SECONDS (10) measured seconds per run, BENCH_WARMUP (2) unmeasured seconds of the
- * same load before each run, BENCH_ROUNDS (5) measured runs per set-up, BENCH_CONNECTIONS (64,
- * even) connections of the load generator, BENCH_INPUT (127) the /check-prime input: 127 for
- * 2^127-1 or 512 for the 512-bit prime of bench/large-primes.ts. Set-up 3 uses the PostgreSQL
- * server of DATABASE_URL (default postgres://root@127.0.0.1:5432/test), where it creates a
- * database and drops it at the end, and the Redis of REDIS_URL (default redis://127.0.0.1:6379). It
- * is skipped, with a message, when either cannot be reached.
+ * Settings, with their defaults:
+ * - BENCH_SECONDS (10): measured seconds per run.
+ * - BENCH_WARMUP (2): unmeasured seconds of the same load before each run.
+ * - BENCH_ROUNDS (5): measured runs per set-up.
+ * - BENCH_CONNECTIONS (64, even): connections of the load generator.
+ * - BENCH_INPUT (127): the /check-prime input, 127 for 2^127-1 or 512 for the 512-bit prime of
+ *   bench/large-primes.ts.
+ * - DATABASE_URL (postgres://root@127.0.0.1:5432/test): the PostgreSQL server on which set-up 3
+ *   creates its database, which it drops at the end.
+ * - REDIS_URL (redis://127.0.0.1:6379): the Redis of set-up 3.
+ * Set-up 3 is skipped, with a message, when PostgreSQL or Redis cannot be reached.
  *
  * Stops with exit code 1 if any response is not 2xx, any request fails, or the quota charged is
  * lower than the 2xx responses counted.

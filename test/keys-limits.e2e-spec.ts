@@ -260,6 +260,8 @@ describe('hourly and daily key limits', () => {
       ['a fractional dailyLimit', { name: 'x', dailyLimit: 2.5 }, 'dailyLimit'],
       ['a dailyLimit string', { name: 'x', dailyLimit: '5' }, 'dailyLimit'],
       ['a null limit', { name: 'x', limit: null }, 'limit'],
+      ['an hourlyLimit above 2^31-1', { name: 'x', hourlyLimit: 2147483648 }, 'hourlyLimit'],
+      ['a limit above 2^31-1', { name: 'x', limit: 2147483648 }, 'limit'],
     ])('rejects %s with 400 naming the field', async (_label, json, field) => {
       const response = await admin('', { method: 'POST', json });
 
@@ -320,6 +322,7 @@ describe('hourly and daily key limits', () => {
       ['a negative hourlyLimit', { hourlyLimit: -1 }, 'hourlyLimit'],
       ['a fractional dailyLimit', { dailyLimit: 1.5 }, 'dailyLimit'],
       ['a dailyLimit string', { dailyLimit: '5' }, 'dailyLimit'],
+      ['a dailyLimit above 2^31-1', { dailyLimit: 2147483648 }, 'dailyLimit'],
       ['an empty body', {}, 'body'],
       ['an unknown field', { limit: 5 }, 'limit'],
       ['a name', { name: 'renamed', dailyLimit: 5 }, 'name'],

@@ -65,10 +65,10 @@ describe(`${RedisThrottlerStorage.name} without Redis`, () => {
     client = new Redis(CLOSED_REDIS_URL, { ...CLIENT_OPTIONS, disconnectTimeout: 100 });
     sut = new RedisThrottlerStorage(client);
     // ioredis emits 'error' on each reconnection try, and the first one names the cause.
-    const refusals: string[] = [];
-    client.on('error', (error: Error) => refusals.push(error.message));
+    const connectionErrors: string[] = [];
+    client.on('error', (error: Error) => connectionErrors.push(error.message));
     await expect(client.connect()).rejects.toThrow('Connection is closed.');
-    expect(refusals[0]).toMatch(/ECONNREFUSED/);
+    expect(connectionErrors[0]).toMatch(/ECONNREFUSED/);
   });
 
   afterEach(() => {

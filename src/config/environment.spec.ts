@@ -127,6 +127,14 @@ describe('validateEnvironment', () => {
     });
   });
 
+  describe('DATABASE_POOL_SIZE', () => {
+    it.each(['0', '1001', 'ten'])('rejects %j', (value) => {
+      expect(() => validateEnvironment({ DATABASE_POOL_SIZE: value })).toThrow(
+        'DATABASE_POOL_SIZE must be an integer from 1 to 1000',
+      );
+    });
+  });
+
   describe('WORKERS', () => {
     it('defaults to one process', () => {
       expect(validateEnvironment({}).WORKERS).toBe(1);

@@ -31,33 +31,33 @@ describe(KeyChanges.name, () => {
   it('tells local listeners at once', async () => {
     const redis = new FakeRedis();
     const sut = new KeyChanges(redis as unknown as RedisClients);
-    const heard: string[] = [];
-    sut.onChange((keyId) => heard.push(keyId));
+    const announcedIds: string[] = [];
+    sut.onChange((keyId) => announcedIds.push(keyId));
 
     await sut.announce('abc123DEF456');
 
-    expect(heard).toEqual(['abc123DEF456']);
+    expect(announcedIds).toEqual(['abc123DEF456']);
     expect(redis.published).toEqual(['abc123DEF456']);
   });
 
   it('passes on announcements from other processes', () => {
     const redis = new FakeRedis();
     const sut = new KeyChanges(redis as unknown as RedisClients);
-    const heard: string[] = [];
-    sut.onChange((keyId) => heard.push(keyId));
+    const announcedIds: string[] = [];
+    sut.onChange((keyId) => announcedIds.push(keyId));
     sut.onModuleInit();
 
     redis.deliver('otherServer1');
 
-    expect(heard).toEqual(['otherServer1']);
+    expect(announcedIds).toEqual(['otherServer1']);
   });
 
   it('survives a failed publish', async () => {
     const sut = new KeyChanges(new FakeRedis(true) as unknown as RedisClients);
-    const heard: string[] = [];
-    sut.onChange((keyId) => heard.push(keyId));
+    const announcedIds: string[] = [];
+    sut.onChange((keyId) => announcedIds.push(keyId));
 
     await expect(sut.announce('abc123DEF456')).resolves.toBeUndefined();
-    expect(heard).toEqual(['abc123DEF456']);
+    expect(announcedIds).toEqual(['abc123DEF456']);
   });
 });
