@@ -163,7 +163,7 @@ function isAbortError(error: unknown): boolean {
  * builds it first.
  */
 function workerFile(): string {
-  const beside = fileURLToPath(new URL('./primality.worker.js', import.meta.url));
+  const beside = fileURLToPath(new URL('./primality-worker.cjs', import.meta.url));
   if (existsSync(beside)) {
     return beside;
   }
